@@ -1,0 +1,16 @@
+/**
+ * The registry: every model the CLI, the conformance suite and the benchmarks know about.
+ * Adding a model is one folder plus one line in `models` below.
+ */
+import type { Model } from './contract.ts';
+
+export const models: readonly Model[] = [];
+
+/** The model called `name`, or an error that lists the ones there are. */
+export function findModel(name: string): Model {
+  const model = models.find((m) => m.name === name);
+  if (!model) {
+    throw new Error(`unknown model "${name}"; known models: ${models.map((m) => m.name).join(', ') || '(none)'}`);
+  }
+  return model;
+}
