@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { AddressError, parseAddress } from './address.ts';
+import { PoetryError } from './contract.ts';
+import { PoemDecoder } from './decode.ts';
+import { toPoetryError } from './errors.ts';
+
+describe('parseAddress', () => {
+  it('reads host:port, a bare port (127.0.0.1) and a bracketed IPv6 host', () => {
+    expect(parseAddress('localhost:10001')).toEqual({ host: 'localhost', port: 10001 });
+    expect(parseAddress('10002')).toEqual({ host: '127.0.0.1', port: 10002 });
+    expect(parseAddress('[::1]:10003')).toEqual({ host: '::1', port: 10003 });
+  });
+
+  it('rejects a port that is not a number or out of range, naming the argument', () => {
+    expect(() => parseAddress('localhost:abc')).toThrow(AddressError);
+    expect(() => parseAddress('70000')).toThrow(/70000.*outside 1-65535/);
+    expect(() => parseAddress('0')).toThrow(/outside/);
+    expect(() => parseAddress('host:')).toThrow(/not a number/);
+  });
+});
+
+describe('PoemDecoder', () => {
+  it('joins a multi-byte character split across every possible chunk boundary', () => {
+    const text = 'Ünder the ŵillow — 柳の下で, κάτω';
+    const bytes = new TextEncoder().encode(text);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const decoder = new PoemDecoder('127.0.0.1:1');
+      decoder.push(bytes.subarray(0, cut));
+      decoder.push(bytes.subarray(cut));
+      expect(decoder.end()).toBe(text);
+    }
+  });
+
+  it('rejects invalid UTF-8 with BAD_ENCODING, and a poem cut inside a character', () => {
+    expect(() => new PoemDecoder('h:1').push(Uint8Array.of(0x61, 0xff, 0x62))).toThrow(
+      expect.objectContaining({ code: 'BAD_ENCODING', address: 'h:1' }),
+    );
+    const cutShort = new PoemDecoder('h:1');
+    cutShort.push(Uint8Array.of(0xe6, 0x9f));
+    expect(() => cutShort.end()).toThrow(PoetryError);
+  });
+});
+
+describe('toPoetryError', () => {
+  it('maps Node socket error codes to the contract codes and keeps the cause', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const error = toPoetryError(refused, { host: '127.0.0.1', port: 9 });
+    expect(error.code).toBe('REFUSED');
+    expect(error.address).toBe('127.0.0.1:9');
+    expect(error.cause).toBe(refused);
+    expect(toPoetryError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'a:1').code).toBe('RESET');
+    expect(toPoetryError(new Error('odd'), 'a:1').code).toBe('NETWORK');
+  });
+
+  it('passes a PoetryError through unchanged', () => {
+    const original = new PoetryError('TIMEOUT', 'a:1', 'slow');
+    expect(toPoetryError(original, 'b:2')).toBe(original);
+  });
+});
