@@ -1,0 +1,189 @@
+/**
+ * The `promises` model: the poetry client as a TypeScript programmer would write it today, with
+ * nothing but Node's `net`, async/await, `AbortSignal` and a concurrency limiter. It is the
+ * yardstick the five models are read against: every part of the client is a few lines of
+ * straight-line code, and the event loop's concurrency is entirely hidden behind `await`.
+ *
+ * One download is an async function that connects, iterates the socket's chunks and decodes them;
+ * the timeout and the caller's cancel are both abort signals combined into one, which `net` honours
+ * by destroying the socket. `fetchPoem` wraps a download in the retry loop, the transform and the
+ * done/failed event; the `blocking` baseline reuses it one address at a time.
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import pLimit from 'p-limit';
+import {
+  type Address,
+  formatAddress,
+  type GetPoemsOptions,
+  type Model,
+  type PoemResult,
+  PoetryError,
+  type TransformOptions,
+} from '../poetry/contract.ts';
+import { PoemDecoder } from '../poetry/decode.ts';
+import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
+import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
+
+/** A poem as one task ends it: the text, plus why the transform was skipped if it was. */
+export interface FetchedPoem {
+  readonly poem: string;
+  readonly transformError?: PoetryError;
+}
+
+/** Resolves with the poem or rejects with a `PoetryError`, after emitting the task's final event. */
+export async function fetchPoem(address: Address, task: number, options: GetPoemsOptions): Promise<FetchedPoem> {
+  const where = formatAddress(address);
+  const emit = options.onEvent ?? (() => {});
+  // #region limit
+  // Retries: a fresh attempt after any failure except the caller's own cancel.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { poem, bytes } = await downloadPoem(address, task, options);
+      const fetched = options.transform ? await transformPoem(poem, options.transform, options) : { poem };
+      emit({ type: 'done', task, address: where, bytes, at: performance.now() });
+      return fetched;
+    } catch (error) {
+      // #region cancel
+      // Whatever broke once the caller aborted, the task was cancelled; that is never retried.
+      const failure = options.signal?.aborted ? poetryErrors.cancelled(address) : toPoetryError(error, address);
+      // #endregion
+      if (failure.code === 'CANCELLED' || attempt >= (options.retries ?? 0)) {
+        emit({ type: 'failed', task, address: where, error: failure, at: performance.now() });
+        throw failure;
+      }
+    }
+  }
+  // #endregion
+}
+
+/** One attempt at one poem: the text and how many bytes it took. */
+async function downloadPoem(
+  address: Address,
+  task: number,
+  { timeoutMs, signal, onEvent }: GetPoemsOptions,
+): Promise<{ poem: string; bytes: number }> {
+  const where = formatAddress(address);
+  // #region timeout
+  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  // `net` destroys the socket when this aborts: on the deadline or on the caller's cancel.
+  const stop = anyOf(signal, deadline);
+  // #endregion
+  let socket: net.Socket | undefined;
+  try {
+    // #region connect
+    socket = net.connect({ host: address.host, port: address.port, signal: stop });
+    await once(socket, 'connect');
+    onEvent?.({ type: 'connected', task, address: where, at: performance.now() });
+    // #endregion
+    // #region receive
+    const decoder = new PoemDecoder(address);
+    let bytes = 0;
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      onEvent?.({ type: 'chunk', task, address: where, bytes: chunk.length, at: performance.now() });
+      decoder.push(chunk);
+    }
+    // #endregion
+    // #region finish
+    return { poem: decoder.end(), bytes };
+    // #endregion
+  } catch (error) {
+    // #region fail
+    if (deadline?.aborted) throw poetryErrors.timeout(address, timeoutMs as number);
+    throw toPoetryError(error, address);
+    // #endregion
+  } finally {
+    socket?.destroy();
+  }
+}
+
+/** One signal that aborts when either of the given ones does. */
+function anyOf(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+// #region transform
+/**
+ * The poem after the transform server, or the original with the reason when the transform fails.
+ * A cancel is not a transform failure: it fails the whole task.
+ */
+async function transformPoem(
+  poem: string,
+  transform: TransformOptions,
+  { timeoutMs, signal }: GetPoemsOptions,
+): Promise<FetchedPoem> {
+  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const socket = net.connect({
+    host: transform.address.host,
+    port: transform.address.port,
+    signal: anyOf(signal, deadline),
+  });
+  try {
+    await once(socket, 'connect');
+    const reply =
+      transform.protocol === 'raw' ? await askRaw(socket, poem) : await askNetstring(socket, poem, transform);
+    const decoder = new PoemDecoder(transform.address);
+    decoder.push(reply);
+    return { poem: decoder.end() };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const why = deadline?.aborted ? `no reply within ${timeoutMs} ms` : toPoetryError(error, transform.address).message;
+    const transformError = new PoetryError('TRANSFORM_FAILED', transform.address, `transform failed: ${why}`, {
+      cause: error,
+    });
+    return { poem, transformError };
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Netstring protocol: `<len>:<name>.<poem>,` out, one `<len>:<poem>,` back. */
+async function askNetstring(socket: net.Socket, poem: string, transform: TransformOptions): Promise<Uint8Array> {
+  socket.write(encodeNetstring(`${transform.name}.${poem}`));
+  const replies = new NetstringDecoder();
+  for await (const chunk of socket as AsyncIterable<Buffer>) {
+    const [reply] = replies.push(chunk);
+    if (reply) return reply;
+  }
+  throw new Error('the transform server closed without a reply');
+}
+
+/** Raw protocol: the poem, then a half-close; the answer is everything until the server closes. */
+async function askRaw(socket: net.Socket, poem: string): Promise<Uint8Array> {
+  socket.end(poem);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+// #endregion
+
+async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  // #region limit
+  const limit = pLimit(options.concurrency ?? Number.POSITIVE_INFINITY);
+  // #endregion
+  // #region collect
+  const outcomes = await Promise.allSettled(
+    addresses.map((address, index) => limit(() => fetchPoem(address, index + 1, options))),
+  );
+  return outcomes.map((outcome, index) => {
+    const address = formatAddress(addresses[index] as Address);
+    return outcome.status === 'fulfilled'
+      ? { ok: true, address, ...outcome.value }
+      : { ok: false, address, error: toPoetryError(outcome.reason, address) };
+  });
+  // #endregion
+}
+
+export const promisesModel: Model = {
+  name: 'promises',
+  title: 'Idiomatic modern Node: async/await, AbortSignal, Promise.allSettled',
+  summary:
+    'The baseline every other model is measured against. Each download is one async function: connect, ' +
+    '`for await` over the socket, decode; a timeout and the caller’s cancel are abort signals merged with ' +
+    '`AbortSignal.any`, which `net` honours by destroying the socket. Retries are a loop, the concurrency limit ' +
+    'is p-limit, and `Promise.allSettled` collects the results in input order. Look at how little of the ' +
+    'concurrency shows: the event loop is there, but `await` hides it.',
+  files: ['baselines/promises.ts'],
+  getPoems,
+};
