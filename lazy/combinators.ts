@@ -1,0 +1,504 @@
+/**
+ * Combinators over `Lazy` sequences, Haskell-style (`take(3, naturals())`): each one stays lazy —
+ * it pulls its sources only when it is pulled — and each one passes `close()` (a consumer's `break`
+ * or `return()`) on to every source it opened, without waiting behind a pending pull.
+ *
+ * Why our own rather than IxJS or Node's stream helpers (see README.md for the longer version):
+ * IxJS's operators are async generators, so every item costs a promise at every stage, a `return()`
+ * waits behind a pending `next()`, and its `zip` does not return its sources when the consumer
+ * stops. Node's `Readable#map/filter/take` are fine for byte streams but buffer ahead by design
+ * (`highWaterMark`) and have no zip or merge. Here items move between stages in synchronous runs,
+ * so `lines` can hand out a chunk's lines without a promise each, and the stopping rules are ours.
+ */
+import { Cursor, doneResult, from, Lazy, type Puller, type Run, single } from './lazy.ts';
+
+type Source<T> = AsyncIterable<T> | Iterable<T>;
+
+/** Pulls lazily-transformed runs from one upstream; the shape of `map`, `filter` and `lines`. */
+function through<A, B>(source: Source<A>, transform: (run: Run<A>) => Run<B>): Lazy<B> {
+  const upstream = from(source);
+  return new Lazy(() => {
+    const puller = upstream.open();
+    return {
+      pull: () => puller.pull().then((run) => run && transform(run)),
+      close: () => puller.close(),
+    };
+  });
+}
+
+/** `fn` applied to each item, when that item is asked for. */
+export function map<A, B>(fn: (item: A) => B, source: Source<A>): Lazy<B> {
+  return through(source, (run) => ({
+    next: () => {
+      const item = run.next();
+      return item.done ? doneResult : { done: false, value: fn(item.value) };
+    },
+  }));
+}
+
+/** The items for which `keep` is true. */
+export function filter<T>(keep: (item: T) => boolean, source: Source<T>): Lazy<T> {
+  return through(source, (run) => ({
+    next: () => {
+      for (let item = run.next(); !item.done; item = run.next()) {
+        if (keep(item.value)) return item;
+      }
+      return doneResult;
+    },
+  }));
+}
+
+/**
+ * Text split into lines, like Haskell's `lines`: `\n` ends a line (a `\r` before it is dropped, even
+ * when the two arrive in different chunks), and a last line without `\n` still counts. The lines of
+ * one chunk are handed out synchronously, each found with `indexOf` only when it is asked for; only
+ * the unfinished last line of a chunk is carried over to the next.
+ */
+export function lines(source: Source<string>): Lazy<string> {
+  const upstream = from(source);
+  return new Lazy(() => {
+    const puller = upstream.open();
+    let carry = '';
+    let finished = false;
+    return {
+      async pull() {
+        while (!finished) {
+          const run = await puller.pull();
+          if (!run) {
+            finished = true;
+            if (carry === '') return undefined;
+            const last = withoutCR(carry);
+            carry = '';
+            return single(last);
+          }
+          let text = carry;
+          for (let chunk = run.next(); !chunk.done; chunk = run.next()) text += chunk.value;
+          const end = text.lastIndexOf('\n');
+          if (end === -1) {
+            carry = text;
+            continue;
+          }
+          carry = text.slice(end + 1);
+          return lineRun(text, end);
+        }
+        return undefined;
+      },
+      close: () => puller.close(),
+    };
+  });
+}
+
+function withoutCR(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+}
+
+/** The lines of `text` up to its `\n` at `end`, found one at a time. */
+function lineRun(text: string, end: number): Run<string> {
+  let at = 0;
+  return {
+    next() {
+      if (at > end) return doneResult;
+      const stop = text.indexOf('\n', at);
+      const line = text.slice(at, text.charCodeAt(stop - 1) === 13 && stop > at ? stop - 1 : stop);
+      at = stop + 1;
+      return { done: false, value: line };
+    },
+  };
+}
+
+/**
+ * The first `count` items. The source is closed the moment the last of them is handed out, not
+ * when the consumer next asks: `take(1, lines(contents(a)))` hangs up as soon as it has its line.
+ */
+export function take<T>(count: number, source: Source<T>): Lazy<T> {
+  const upstream = from(source);
+  return new Lazy(() => {
+    const puller = upstream.open();
+    let left = count;
+    const stop = () => {
+      puller.close().catch(() => {});
+    };
+    if (left <= 0) stop();
+    return {
+      pull: async () => {
+        if (left <= 0) return undefined;
+        const run = await puller.pull();
+        if (!run) return undefined;
+        return {
+          next: () => {
+            if (left <= 0) return doneResult;
+            const item = run.next();
+            if (item.done) return item;
+            left -= 1;
+            if (left === 0) stop();
+            return item;
+          },
+        };
+      },
+      close: () => puller.close(),
+    };
+  });
+}
+
+/**
+ * Tuples of the sources' items, in step. It ends as soon as any source ends (or fails): the others
+ * are closed at once — including one whose pull is still in flight, which is not left running.
+ */
+export function zip<T extends unknown[]>(...sources: { [K in keyof T]: Source<T[K]> }): Lazy<T> {
+  const upstreams = sources.map((source) => from(source));
+  return new Lazy(() => {
+    const cursors = upstreams.map((upstream) => new Cursor(upstream.open()));
+    let finished = false;
+    const closeAll = async () => {
+      finished = true;
+      await Promise.all(cursors.map((cursor) => cursor.return()));
+    };
+    return {
+      pull: () => {
+        if (finished) return Promise.resolve(undefined);
+        return new Promise<Run<T> | undefined>((resolve, reject) => {
+          const tuple: unknown[] = new Array(cursors.length);
+          let waiting = cursors.length;
+          let settled = false;
+          const end = (error?: unknown) => {
+            if (settled) return;
+            settled = true;
+            closeAll().then(() => (error === undefined ? resolve(undefined) : reject(error)), reject);
+          };
+          cursors.forEach((cursor, index) => {
+            cursor.next().then((item) => {
+              if (item.done) return end();
+              tuple[index] = item.value;
+              waiting -= 1;
+              if (waiting === 0 && !settled) {
+                settled = true;
+                resolve(single(tuple as T));
+              }
+            }, end);
+          });
+        });
+      },
+      close: closeAll,
+    };
+  });
+}
+
+/**
+ * The items of all sources, interleaved in the order they arrive. Each source has at most one pull
+ * in flight and at most one run waiting to be handed out, so a fast source cannot run ahead of the
+ * consumer (no unbounded queue). Every pull has its rejection handled at once (no unhandled
+ * rejection when the consumer has stopped listening); the first failure closes the rest; and on
+ * close every source is closed, so all their `finally` blocks run.
+ */
+export function merge<T>(...sources: Source<T>[]): Lazy<T> {
+  const upstreams = sources.map((source) => from(source));
+  return new Lazy(() => new MergePuller(upstreams.map((upstream) => upstream.open())));
+}
+
+type Arrival<T> = { readonly index: number; readonly run?: Run<T>; readonly failure?: { error: unknown } };
+
+class MergePuller<T> implements Puller<T> {
+  readonly #pullers: Puller<T>[];
+  /** Sources not yet finished; a source is in `#inFlight` while its pull is pending or its run unread. */
+  readonly #live: Set<number>;
+  readonly #inFlight = new Set<number>();
+  readonly #arrived: Arrival<T>[] = [];
+  #wake: (() => void) | undefined;
+  #closed = false;
+
+  constructor(pullers: Puller<T>[]) {
+    this.#pullers = pullers;
+    this.#live = new Set(pullers.keys());
+  }
+
+  async pull(): Promise<Run<T> | undefined> {
+    for (;;) {
+      if (this.#closed) return undefined;
+      const arrival = this.#arrived.shift();
+      if (arrival) {
+        this.#inFlight.delete(arrival.index);
+        if (arrival.failure) {
+          await this.close();
+          throw arrival.failure.error;
+        }
+        if (arrival.run) return arrival.run;
+        this.#live.delete(arrival.index);
+        continue;
+      }
+      if (this.#live.size === 0) return undefined;
+      for (const index of this.#live) if (!this.#inFlight.has(index)) this.#start(index);
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#arrived.length = 0;
+    this.#wake?.();
+    await Promise.allSettled(this.#pullers.map((puller) => puller.close()));
+  }
+
+  #start(index: number): void {
+    this.#inFlight.add(index);
+    this.#pullers[index]!.pull().then(
+      (run) => this.#arrive({ index, ...(run ? { run } : {}) }),
+      (error: unknown) => this.#arrive({ index, failure: { error } }),
+    );
+  }
+
+  #arrive(arrival: Arrival<T>): void {
+    if (this.#closed) return;
+    this.#arrived.push(arrival);
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** The sources one after another; each is opened only when the previous one has ended. */
+export function concat<T>(...sources: Source<T>[]): Lazy<T> {
+  const upstreams = sources.map((source) => from(source));
+  return new Lazy(() => {
+    let index = 0;
+    let current: Puller<T> | undefined;
+    let closed = false;
+    return {
+      async pull() {
+        while (!closed && index < upstreams.length) {
+          current ??= upstreams[index]!.open();
+          const run = await current.pull();
+          if (run) return run;
+          current = undefined;
+          index += 1;
+        }
+        return undefined;
+      },
+      async close() {
+        closed = true;
+        await current?.close();
+      },
+    };
+  });
+}
+
+/**
+ * Read-ahead: once first pulled, keeps pulling the source until `size` items wait unread, then stops
+ * until the consumer takes some. A run is taken whole, so the buffer may pass `size` by one run.
+ */
+export function buffer<T>(size: number, source: Source<T>): Lazy<T> {
+  const upstream = from(source);
+  return new Lazy(() => new ReadAhead(upstream.open(), size));
+}
+
+/**
+ * Starts reading the source now, in the background, and keeps everything read until it is taken:
+ * Haskell's `forkIO` forcing a lazy download. Without it a lazy consumer reads a source only when it
+ * gets to it. Unlike the other combinators it is hot: it starts once, at the call, and can be
+ * iterated once.
+ */
+export function fork<T>(source: Source<T>): Lazy<T> {
+  const readAhead = new ReadAhead(from(source).open(), Number.POSITIVE_INFINITY);
+  readAhead.fill();
+  let opened = false;
+  return new Lazy(() => {
+    if (opened) throw new Error('a forked sequence can be iterated only once');
+    opened = true;
+    return readAhead;
+  });
+}
+
+class ReadAhead<T> implements Puller<T> {
+  readonly #source: Puller<T>;
+  readonly #size: number;
+  #items: T[] = [];
+  #reading = false;
+  #ended = false;
+  #failure: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+  #closed = false;
+
+  constructor(source: Puller<T>, size: number) {
+    this.#source = source;
+    this.#size = size;
+  }
+
+  async pull(): Promise<Run<T> | undefined> {
+    this.fill();
+    while (this.#items.length === 0 && !this.#ended && !this.#failure && !this.#closed) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    if (this.#closed) return undefined;
+    if (this.#items.length > 0) {
+      const items = this.#items;
+      this.#items = [];
+      this.fill();
+      return items[Symbol.iterator]();
+    }
+    if (this.#failure) throw this.#failure.error;
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#items = [];
+    this.#signal();
+    await this.#source.close();
+  }
+
+  /** Pulls from the source in the background until enough is buffered or it ends. */
+  fill(): void {
+    if (this.#reading || this.#ended || this.#failure || this.#closed) return;
+    if (this.#items.length >= this.#size) return;
+    this.#reading = true;
+    this.#source.pull().then(
+      (run) => {
+        this.#reading = false;
+        if (this.#closed) return;
+        if (run) for (let item = run.next(); !item.done; item = run.next()) this.#items.push(item.value);
+        else this.#ended = true;
+        this.#signal();
+        this.fill();
+      },
+      (error: unknown) => {
+        this.#reading = false;
+        this.#failure = { error };
+        this.#signal();
+      },
+    );
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * Stops the source with `error` when `arm` fires: a pending pull rejects at once and the source is
+ * closed. `arm` returns its disarm, called when the sequence ends or is closed, so no timer or
+ * listener outlives it. The shape shared by `timeout` and `cancelOn`.
+ */
+function interrupt<T>(source: Source<T>, arm: (fire: (error: Error) => void) => () => void): Lazy<T> {
+  const upstream = from(source);
+  return new Lazy(() => {
+    const puller = upstream.open();
+    let failure: Error | undefined;
+    let rejectPending: ((error: Error) => void) | undefined;
+    let disarm: (() => void) | undefined;
+    let over = false;
+    const finish = () => {
+      over = true;
+      disarm?.();
+      disarm = undefined;
+    };
+    const fire = (error: Error) => {
+      if (over) return;
+      failure = error;
+      finish();
+      rejectPending?.(error);
+      puller.close().catch(() => {});
+    };
+    return {
+      pull() {
+        if (failure) return Promise.reject(failure);
+        if (!over && !disarm) disarm = arm(fire);
+        if (failure) return Promise.reject(failure);
+        return new Promise<Run<T> | undefined>((resolve, reject) => {
+          rejectPending = reject;
+          puller.pull().then(
+            (run) => {
+              rejectPending = undefined;
+              if (!run) finish();
+              resolve(run);
+            },
+            (error: unknown) => {
+              rejectPending = undefined;
+              finish();
+              reject(error);
+            },
+          );
+        });
+      },
+      close() {
+        finish();
+        return puller.close();
+      },
+    };
+  });
+}
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/**
+ * Fails with `error()` (a `TimeoutError` by default) if the whole sequence has not ended within `ms`
+ * of its first pull — a deadline for a download, not IxJS's gap between two items. The timer is
+ * cleared when the sequence ends, fails or is closed.
+ */
+export function timeout<T>(ms: number, source: Source<T>, error?: () => Error): Lazy<T> {
+  return interrupt(source, (fire) => {
+    const timer = setTimeout(() => fire(error ? error() : new TimeoutError(`not finished within ${ms} ms`)), ms);
+    return () => clearTimeout(timer);
+  });
+}
+
+/** Stops with `error()` (the signal's reason by default) when `signal` aborts, even mid-read. */
+export function cancelOn<T>(signal: AbortSignal, source: Source<T>, error?: () => Error): Lazy<T> {
+  return interrupt(source, (fire) => {
+    const onAbort = () => fire(error ? error() : toError(signal.reason));
+    if (signal.aborted) {
+      onAbort();
+      return () => {};
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/**
+ * Runs the (cold) source again after a failure, up to `retries` more times, when `shouldRetry`
+ * agrees — but only while nothing has been handed on. Once an item has gone downstream a lazy
+ * consumer may already have acted on it (printed the line), and a new attempt would hand it out
+ * twice, so a failure after that point is final.
+ */
+export function retry<T>(
+  retries: number,
+  source: Source<T>,
+  shouldRetry: (error: unknown) => boolean = () => true,
+): Lazy<T> {
+  const upstream = from(source);
+  return new Lazy<T>(() => {
+    let puller = upstream.open();
+    let left = retries;
+    let handedOn = false;
+    let closed = false;
+    return {
+      async pull() {
+        for (;;) {
+          try {
+            const run = await puller.pull();
+            if (run) handedOn = true;
+            return run;
+          } catch (error) {
+            if (closed || handedOn || left <= 0 || !shouldRetry(error)) throw error;
+            left -= 1;
+            await puller.close();
+            puller = upstream.open();
+          }
+        }
+      },
+      close() {
+        closed = true;
+        return puller.close();
+      },
+    };
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * The lazy library's public face: `contents` (lazy socket reading), the `Lazy` sequence and its
+ * combinators, and the `lazy` model built from them.
+ */
+export {
+  buffer,
+  cancelOn,
+  concat,
+  filter,
+  fork,
+  lines,
+  map,
+  merge,
+  retry,
+  TimeoutError,
+  take,
+  timeout,
+  zip,
+} from './combinators.ts';
+export { type ContentsOptions, contents } from './contents.ts';
+export { Cursor, from, Lazy, naturals, type Puller, type Run, toArray } from './lazy.ts';

@@ -1,0 +1,240 @@
+/**
+ * The core of the lazy library: a cold, pull-driven sequence (`Lazy<T>`) and the protocol its
+ * stages speak among themselves.
+ *
+ * Every stage is an `AsyncIterable`, so a `for await` loop or IxJS can consume it. Between our own
+ * stages, though, items do not travel one promise at a time: a stage's `pull()` resolves to a *run*,
+ * a synchronous iterator over items that are already here (the lines of one socket chunk, say). A
+ * run is still lazy — `map` applies its function only when the next item is asked for — but a
+ * pipeline of `lines → map → filter` costs one promise per chunk inside, and one per item only at
+ * the consumer's `for await`. That is why the combinators are written here rather than taken from
+ * IxJS, whose operators are async generators awaiting every item at every stage.
+ *
+ * Stopping is as important as reading. `close()` must never wait behind a pending `pull()`: it
+ * releases the source at once and the pending pull resolves as finished. (An async generator's
+ * `return()` is queued behind its running `next()`, which is how `return()` comes to hang in other
+ * libraries; none of our stages is an async generator.)
+ */
+
+/** Items that are already here, handed out synchronously. A stage may wrap one lazily. */
+export type Run<T> = Iterator<T, unknown, undefined>;
+
+/** One open iteration of a `Lazy`: the protocol between our stages. */
+export interface Puller<T> {
+  /** The next run of items, or `undefined` once the sequence is finished. Never called twice at once. */
+  pull(): Promise<Run<T> | undefined>;
+  /**
+   * Stops: releases sockets, timers and upstream sources. Safe to call more than once and while a
+   * pull is pending (which then resolves `undefined`); resolves once our own resources are released.
+   */
+  close(): Promise<void>;
+}
+
+const finished: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const finishedPromise: Promise<IteratorReturnResult<undefined>> = Promise.resolve(finished);
+
+/**
+ * A cold, lazy sequence: nothing happens until it is iterated, and each iteration starts afresh
+ * (iterating `contents(address)` twice opens two connections), as with IxJS's async iterables.
+ */
+export class Lazy<T> implements AsyncIterable<T> {
+  readonly open: () => Puller<T>;
+
+  constructor(open: () => Puller<T>) {
+    this.open = open;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return new Cursor(this.open());
+  }
+}
+
+/**
+ * The `AsyncIterator` face of a puller. Items of the current run are handed out without touching
+ * the source; only when the run is used up does it pull again.
+ */
+export class Cursor<T> implements AsyncIterator<T, undefined> {
+  readonly #puller: Puller<T>;
+  #run: Run<T> | undefined;
+  #done = false;
+  /** The pull in progress, so that overlapping `next()` calls queue instead of pulling twice. */
+  #pending: Promise<IteratorResult<T, undefined>> | undefined;
+
+  constructor(puller: Puller<T>) {
+    this.#puller = puller;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#pending) {
+      const again = () => this.next();
+      return this.#pending.then(again, again);
+    }
+    if (this.#run) {
+      const item = this.#run.next();
+      if (!item.done) return Promise.resolve(item as IteratorYieldResult<T>);
+      this.#run = undefined;
+    }
+    if (this.#done) return finishedPromise;
+    const pending = this.#pullItem();
+    this.#pending = pending;
+    const clear = () => {
+      this.#pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+
+  /** Stops the source at once, even while a `next()` is pending (that `next()` then reports done). */
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    if (!this.#done) {
+      this.#done = true;
+      this.#run = undefined;
+      await this.#puller.close();
+    }
+    return finished;
+  }
+
+  /** A wrapper forwards `throw` as a stop: the source is closed and the error comes back to the caller. */
+  async throw(error?: unknown): Promise<IteratorReturnResult<undefined>> {
+    await this.return();
+    throw error;
+  }
+
+  async #pullItem(): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      let run: Run<T> | undefined;
+      try {
+        run = await this.#puller.pull();
+      } catch (error) {
+        // A failed source is finished; closing it anyway makes sure nothing it opened stays open.
+        this.#done = true;
+        await this.#puller.close();
+        throw error;
+      }
+      if (this.#done) return finished;
+      if (!run) {
+        this.#done = true;
+        return finished;
+      }
+      const item = run.next();
+      if (!item.done) {
+        this.#run = run;
+        return item as IteratorYieldResult<T>;
+      }
+    }
+  }
+}
+
+/** A run of exactly one item. */
+export function single<T>(value: T): Run<T> {
+  let taken = false;
+  return {
+    next: () => {
+      if (taken) return finished;
+      taken = true;
+      return { done: false, value };
+    },
+  };
+}
+
+/** The finished result, shared so that runs do not allocate one each time they end. */
+export const doneResult = finished;
+
+/**
+ * Any iterable as a `Lazy`. Ours are returned as they are. A synchronous iterable becomes one run
+ * (so an infinite generator is fine: it is only advanced as items are asked for). A foreign
+ * `AsyncIterable` — an async generator, an IxJS pipeline, a Node stream — is pulled one item per
+ * run, and its `return()` is called on close *without* being awaited while one of its `next()`s is
+ * pending: an async generator queues `return()` behind that `next()`, and a source parked on a
+ * read that never completes would otherwise hang the consumer's `break` forever.
+ */
+export function from<T>(source: AsyncIterable<T> | Iterable<T>): Lazy<T> {
+  if (source instanceof Lazy) return source;
+  if (Symbol.asyncIterator in source) return new Lazy(() => new ForeignPuller(source[Symbol.asyncIterator]()));
+  return new Lazy(() => new SyncPuller(source[Symbol.iterator]()));
+}
+
+class SyncPuller<T> implements Puller<T> {
+  readonly #iterator: Iterator<T>;
+  #handedOut = false;
+  #closed = false;
+
+  constructor(iterator: Iterator<T>) {
+    this.#iterator = iterator;
+  }
+
+  pull(): Promise<Run<T> | undefined> {
+    if (this.#handedOut || this.#closed) return Promise.resolve(undefined);
+    this.#handedOut = true;
+    return Promise.resolve(this.#iterator);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#iterator.return?.();
+    }
+    return Promise.resolve();
+  }
+}
+
+class ForeignPuller<T> implements Puller<T> {
+  readonly #iterator: AsyncIterator<T>;
+  #closed = false;
+  #finished = false;
+  #pending: Promise<IteratorResult<T>> | undefined;
+  #wakeOnClose: ((run: undefined) => void) | undefined;
+
+  constructor(iterator: AsyncIterator<T>) {
+    this.#iterator = iterator;
+  }
+
+  pull(): Promise<Run<T> | undefined> {
+    if (this.#closed || this.#finished) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.#wakeOnClose = resolve;
+      const pending = this.#iterator.next();
+      this.#pending = pending;
+      pending.then(
+        (result) => {
+          this.#pending = undefined;
+          this.#wakeOnClose = undefined;
+          if (result.done) this.#finished = true;
+          resolve(result.done || this.#closed ? undefined : single(result.value));
+        },
+        (error: unknown) => {
+          this.#pending = undefined;
+          this.#wakeOnClose = undefined;
+          this.#finished = true;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeOnClose?.(undefined);
+    if (this.#finished || !this.#iterator.return) return;
+    const returned = this.#iterator.return();
+    // Behind a pending next(), return() may never settle: fire it, note failures, do not wait.
+    if (this.#pending) returned.catch(() => {});
+    else await returned.catch(() => {});
+  }
+}
+
+/** 0, 1, 2, … for ever: the lazy library's infinite list, as in the series' Haskell examples. */
+export function naturals(start = 0): Lazy<number> {
+  function* count() {
+    for (let n = start; ; n += 1) yield n;
+  }
+  return new Lazy(() => new SyncPuller(count()));
+}
+
+/** Runs the whole sequence and returns its items (only for sequences known to end). */
+export async function toArray<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of source) items.push(item);
+  return items;
+}
