@@ -1,0 +1,309 @@
+/**
+ * The servers, tested from the outside with a bare TCP client on loopback: what bytes arrive, in
+ * what order, how each connection ends, and what the server's stats say. No poetry client is used,
+ * so these tests hold whichever models exist.
+ */
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeNetstring, NetstringDecoder } from '../netstring.ts';
+import { generatePoem, poems } from '../poems/index.ts';
+import {
+  type PoetryServer,
+  refusingAddress,
+  slowSchedule,
+  startClassicServers,
+  startFastServer,
+  startFaultyServer,
+  startSlowServer,
+  startTransformServer,
+} from './index.ts';
+import { eventually, openHandles, openRawClient, rawExchange } from './test-client.ts';
+
+const started: Array<{ close(): Promise<void> }> = [];
+async function track<T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> {
+  const value = await server;
+  started.push(value);
+  return value;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.close()));
+});
+
+const strict = new TextDecoder('utf-8', { fatal: true });
+const isUtf8 = (bytes: Uint8Array) => {
+  try {
+    strict.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('slow server', () => {
+  it('sends the poem in numBytes slices on a schedule of ceil(size / numBytes) ticks', async () => {
+    const poem = poems.kettle.text;
+    const server = await track(startSlowServer({ poem, numBytes: 60, delay: 0.03 }));
+    const { chunks, data } = await rawExchange(server.address);
+    expect(data.toString('utf8')).toBe(poem);
+    expect(server.schedule.ticks).toBe(Math.ceil(Buffer.byteLength(poem) / 60));
+    // Slices may merge on a busy machine, never split beyond numBytes or arrive as one write.
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) expect(chunk.length % 60 === 0 || chunk === chunks.at(-1)).toBe(true);
+    expect(server.stats).toMatchObject({ connections: 1, bytesSent: Buffer.byteLength(poem), closedByClient: 0 });
+  });
+
+  it('computes the classic schedule: 96 ticks of 0.7 s for 2,859 bytes at 30 a tick', () => {
+    expect(slowSchedule(2859, 30, 0.7)).toMatchObject({ ticks: 96, seconds: 96 * 0.7 });
+  });
+
+  it('splits multi-byte characters across slices, and the whole is still the poem', async () => {
+    const poem = poems['border-cafe'].text;
+    const server = await track(startSlowServer({ poem, numBytes: 7, delay: 0.002 }));
+    const { chunks, data } = await rawExchange(server.address);
+    expect(data.toString('utf8')).toBe(poem);
+    expect(chunks.some((chunk) => !isUtf8(chunk))).toBe(true);
+  });
+
+  it('a poem with fewer ticks finishes first when both are fetched at once', async () => {
+    const short = await track(startSlowServer({ poem: poems['small-hours'].text, numBytes: 200, delay: 0.05 }));
+    const long = await track(startSlowServer({ poem: poems['night-ferry'].text, numBytes: 200, delay: 0.05 }));
+    const finished: string[] = [];
+    await Promise.all([
+      rawExchange(long.address).then(() => finished.push('long')),
+      rawExchange(short.address).then(() => finished.push('short')),
+    ]);
+    expect(finished).toEqual(['short', 'long']);
+  });
+
+  it('serves connections concurrently by default and one at a time with serial', async () => {
+    const poem = poems.kettle.text;
+    const concurrent = await track(startSlowServer({ poem, numBytes: 100, delay: 0.02 }));
+    const serial = await track(startSlowServer({ poem, numBytes: 100, delay: 0.02, serial: true }));
+    for (const server of [concurrent, serial]) {
+      const results = await Promise.all([1, 2, 3].map(() => rawExchange(server.address)));
+      for (const { data } of results) expect(data.toString('utf8')).toBe(poem);
+      expect(server.stats.connections).toBe(3);
+    }
+    expect(concurrent.stats.maxActive).toBe(3);
+    expect(serial.stats.maxActive).toBe(1);
+  });
+
+  it('stops writing when the client goes away early, and counts it', async () => {
+    const server = await track(startSlowServer({ poem: poems['night-ferry'].text, numBytes: 10, delay: 0.01 }));
+    const client = openRawClient(server.address);
+    await eventually(() => server.stats.bytesSent > 0, 'the first slice');
+    client.socket.destroy();
+    await client.done;
+    await eventually(() => server.stats.active === 0, 'the server to notice');
+    expect(server.stats.closedByClient).toBe(1);
+    const sentWhenGone = server.stats.bytesSent;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.stats.bytesSent).toBe(sentWhenGone);
+    expect(sentWhenGone).toBeLessThan(Buffer.byteLength(poems['night-ferry'].text));
+  });
+});
+
+describe('fast server', () => {
+  it('sends a 1 MB poem intact', async () => {
+    const poem = generatePoem(1_000_000, 3);
+    const server = await track(startFastServer({ poem }));
+    const { data } = await rawExchange(server.address);
+    expect(data.equals(poem)).toBe(true);
+    expect(server.stats.bytesSent).toBe(poem.length);
+  });
+});
+
+describe('transform server', () => {
+  const request = (xform: string, poem: string) => encodeNetstring(`${xform}.${poem}`);
+  const decodeReply = (data: Buffer) => {
+    const payloads = new NetstringDecoder().push(data);
+    expect(payloads).toHaveLength(1);
+    return payloads[0]!.toString('utf8');
+  };
+
+  it('answers cummingsify with the lower-cased poem as one netstring, then closes', async () => {
+    const server = await track(startTransformServer());
+    const poem = poems['border-cafe'].text;
+    const { data, errorCode } = await rawExchange(server.address, { write: request('cummingsify', poem) });
+    expect(errorCode).toBeUndefined();
+    expect(decodeReply(data)).toBe(poem.toLowerCase());
+  });
+
+  it('answers backwards with the lines in reverse order', async () => {
+    const server = await track(startTransformServer());
+    const { data } = await rawExchange(server.address, { write: request('backwards', 'one\ntwo\nthree\n') });
+    expect(decodeReply(data)).toBe('three\ntwo\none\n');
+  });
+
+  it('takes a request that arrives one byte at a time', async () => {
+    const server = await track(startTransformServer());
+    const client = openRawClient(server.address);
+    for (const byte of request('cummingsify', 'ÉTÉ')) {
+      client.socket.write(Buffer.from([byte]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(decodeReply((await client.done).data)).toBe('été');
+  });
+
+  const badRequests: Array<[string, Buffer]> = [
+    ['a transform that fails', request('fail', 'a poem')],
+    ['no dot', encodeNetstring('cummingsify a poem')],
+    ['an unknown transform', request('shuffle', 'a poem')],
+    ['a length with a leading zero', Buffer.from('07:fail.ab,')],
+    ['a length that is not a number', Buffer.from('x5:a.bcd,')],
+    ['a missing comma', Buffer.from('6:fail.a;')],
+    ['a request over maxLength', request('cummingsify', 'x'.repeat(200))],
+    [
+      'a poem that is not UTF-8',
+      Buffer.concat([Buffer.from('14:cummingsify.'), Buffer.from([0xff, 0xfe]), Buffer.from(',')]),
+    ],
+  ];
+  it.each(badRequests)('closes without a reply on %s, and keeps serving', async (_what, bad) => {
+    const server = await track(startTransformServer({ maxLength: 100 }));
+    const refused = await rawExchange(server.address, { write: bad });
+    expect(refused.data.length).toBe(0);
+    const next = await rawExchange(server.address, { write: request('cummingsify', 'STILL HERE') });
+    expect(decodeReply(next.data)).toBe('still here');
+  });
+
+  it('closes without a reply when the client half-closes mid-request', async () => {
+    const server = await track(startTransformServer());
+    const { data } = await rawExchange(server.address, { write: '20:cummingsify.', halfClose: true });
+    expect(data.length).toBe(0);
+    await eventually(() => server.stats.active === 0, 'the connection to close');
+  });
+
+  it('raw mode: the client writes the poem and half-closes, then reads the transformed poem', async () => {
+    const server = await track(startTransformServer({ raw: 'cummingsify' }));
+    const poem = poems['night-ferry'].text;
+    const { data, errorCode } = await rawExchange(server.address, { write: poem, halfClose: true });
+    expect(errorCode).toBeUndefined();
+    expect(data.toString('utf8')).toBe(poem.toLowerCase());
+  });
+
+  it('raw mode with the fail transform closes without a reply', async () => {
+    const server = await track(startTransformServer({ raw: 'fail' }));
+    const { data } = await rawExchange(server.address, { write: 'a poem', halfClose: true });
+    expect(data.length).toBe(0);
+  });
+});
+
+describe('faulty server', () => {
+  const poem = poems['small-hours'].text;
+
+  it('reset: sends part of the poem, then a TCP reset', async () => {
+    const server = await track(startFaultyServer({ mode: 'reset', poem }));
+    const { data, errorCode } = await rawExchange(server.address);
+    expect(errorCode).toBe('ECONNRESET');
+    expect(data.length).toBeLessThan(Buffer.byteLength(poem));
+  });
+
+  it('stall: sends the first line, then neither sends nor closes', async () => {
+    const server = await track(startFaultyServer({ mode: 'stall', poem }));
+    const client = openRawClient(server.address);
+    let closed = false;
+    client.done.then(() => {
+      closed = true;
+    });
+    await eventually(() => server.stats.bytesSent > 0, 'the first line');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(closed).toBe(false);
+    expect(server.stats.bytesSent).toBe(poem.indexOf('\n') + 1);
+    client.socket.destroy();
+    await client.done;
+  });
+
+  it('bad-utf8: sends bytes that are not UTF-8, then closes normally', async () => {
+    const server = await track(startFaultyServer({ mode: 'bad-utf8', poem }));
+    const { data, errorCode } = await rawExchange(server.address);
+    expect(errorCode).toBeUndefined();
+    expect(data.length).toBeGreaterThan(Buffer.byteLength(poem));
+    expect(isUtf8(data)).toBe(false);
+  });
+
+  it('flaky: resets the first failFirst connections, then serves the poem', async () => {
+    const server = await track(startFaultyServer({ mode: 'flaky', poem, failFirst: 2 }));
+    const first = await rawExchange(server.address);
+    const second = await rawExchange(server.address);
+    const third = await rawExchange(server.address);
+    expect([first.data.length, second.data.length]).toEqual([0, 0]);
+    expect(first.errorCode).toBe('ECONNRESET');
+    expect(second.errorCode).toBe('ECONNRESET');
+    expect(third.errorCode).toBeUndefined();
+    expect(third.data.toString('utf8')).toBe(poem);
+  });
+
+  it('refusingAddress gives a port that refuses connections', async () => {
+    const address = await refusingAddress();
+    const { errorCode } = await rawExchange(address);
+    expect(errorCode).toBe('ECONNREFUSED');
+  });
+});
+
+describe('shutting down', () => {
+  it('close() destroys open connections and leaves no socket, server or timer behind', async () => {
+    const before = openHandles().length;
+    const servers: PoetryServer[] = [
+      await startSlowServer({ poem: poems['night-ferry'].text, numBytes: 1, delay: 10 }),
+      await startSlowServer({ poem: poems.kettle.text, numBytes: 1, delay: 10, serial: true }),
+      await startFaultyServer({ mode: 'stall' }),
+      await startFaultyServer({ mode: 'reset' }),
+      await startTransformServer({ raw: 'cummingsify' }),
+      await startFastServer({ poem: generatePoem(50_000_000) }),
+    ];
+    const clients = servers.flatMap((server) => [openRawClient(server.address), openRawClient(server.address)]);
+    await eventually(() => servers.every((server) => server.stats.connections === 2), 'every connection accepted');
+    await Promise.all(servers.map((server) => server.close()));
+    // The servers hung up on their clients; the clients' sockets close as a consequence.
+    await Promise.all(clients.map((client) => client.done));
+    expect(openHandles().length).toBe(before);
+    for (const server of servers) expect(server.stats.active).toBe(0);
+  });
+
+  it('close() can be called twice', async () => {
+    const server = await startFastServer({ poem: 'x' });
+    await Promise.all([server.close(), server.close()]);
+  });
+});
+
+describe('classic servers', () => {
+  it('start three slow servers as one group whose schedules give the ideal and blocking times', async () => {
+    const group = await track(startClassicServers({ speedup: 35 }));
+    expect(group.servers).toHaveLength(3);
+    const [long, ...short] = group.servers;
+    expect(long!.schedule.numBytes).toBe(30);
+    expect(short.map((server) => server.schedule.numBytes)).toEqual([10, 10]);
+    const seconds = group.servers.map((server) => server.schedule.seconds);
+    expect(group.idealSeconds).toBe(Math.max(...seconds));
+    expect(group.blockingSeconds).toBeCloseTo(seconds[0]! + seconds[1]! + seconds[2]!);
+
+    const finished: number[] = [];
+    const results = await Promise.all(
+      group.servers.map((server, index) =>
+        rawExchange(server.address).then((result) => {
+          finished.push(index);
+          return result;
+        }),
+      ),
+    );
+    expect(results.map((result) => result.data.toString('utf8'))).toEqual(
+      [poems['night-ferry'], poems.semaphore, poems.kettle].map((poem) => poem.text),
+    );
+    // kettle (54 ticks), then semaphore (70), then the long one (96).
+    expect(finished).toEqual([2, 1, 0]);
+    await group.close();
+    for (const server of group.servers) expect(server.stats.active).toBe(0);
+  });
+});
+
+describe('interoperability', () => {
+  it('plain TCP client reads a poem (bash /dev/tcp, the `nc localhost PORT` of this machine)', async () => {
+    const server = await track(startSlowServer({ poem: poems['border-cafe'].text, numBytes: 64, delay: 0.005 }));
+    const reader = spawn('bash', ['-c', `cat < /dev/tcp/127.0.0.1/${server.address.port}`]);
+    const out: Buffer[] = [];
+    reader.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    const code = await new Promise((resolve) => reader.on('close', resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(out).toString('utf8')).toBe(poems['border-cafe'].text);
+  });
+});
