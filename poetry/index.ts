@@ -4,4 +4,5 @@ export * from './contract.ts';
 export * from './decode.ts';
 export * from './errors.ts';
 export * from './models.ts';
+export * from './netstring.ts';
 export * from './parts.ts';
