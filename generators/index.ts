@@ -1,0 +1,10 @@
+/** The generators model's public face: the `inlineCallbacks` driver, its typed `wait`, and the client. */
+export {
+  type Awaitable,
+  ensureDeferred,
+  fromGenerator,
+  type InlineGenerator,
+  inlineCallbacks,
+  NotACoroutineError,
+  wait,
+} from './inline-callbacks.ts';
