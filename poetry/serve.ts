@@ -21,11 +21,12 @@ import {
   startFaultyServer,
   startSlowServer,
   startTransformServer,
+  type TransformName,
   transforms,
 } from './servers/index.ts';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
-type OptionValues = Record<string, string | boolean | undefined>;
+type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** What `serve` runs: one server or a group, stopped as one. */
 interface Running {
@@ -86,6 +87,14 @@ function chosenPoem(values: OptionValues, fallback: string): { title: string; by
   } catch (error) {
     throw new UsageError(`--poem: ${(error as Error).message}`);
   }
+}
+
+function rawTransform(name: OptionValues[string]): TransformName | undefined {
+  if (typeof name !== 'string') return undefined;
+  if (!isTransformName(name)) {
+    throw new UsageError(`--raw: unknown transform "${name}"; transforms: ${Object.keys(transforms).join(', ')}`);
+  }
+  return name;
 }
 
 export const serveKinds: Record<string, ServeKind> = {
@@ -153,10 +162,7 @@ export const serveKinds: Record<string, ServeKind> = {
     ],
     options: { raw: { type: 'string' }, 'max-length': { type: 'string' } },
     async start(values, listen) {
-      const raw = values.raw;
-      if (typeof raw === 'string' && !isTransformName(raw)) {
-        throw new UsageError(`--raw: unknown transform "${raw}"; transforms: ${Object.keys(transforms).join(', ')}`);
-      }
+      const raw = rawTransform(values.raw);
       const maxLength = numberOption(values, 'max-length', { integer: true, min: 0 });
       const server = await startTransformServer({ ...listen, raw, maxLength });
       const how =
