@@ -26,3 +26,19 @@ export interface ReactorTime {
   /** The calls still pending, in no promised order. */
   getDelayedCalls(): readonly DelayedCall[];
 }
+
+/**
+ * Something the reactor can watch, like a file descriptor under `select`: a connection, a listening
+ * port. The reactor calls `doRead` when it is readable and `doWrite` when it is writable, and
+ * `connectionLost` once when it is dropped (a callback threw, or the reactor stopped).
+ */
+export interface FileDescriptor {
+  /** Reads what is available, at most a bounded amount, and hands it on. */
+  doRead(): void;
+  /** Writes what it can, or finishes a pending connect. */
+  doWrite(): void;
+  /** It is gone; release everything it holds. Called once. */
+  connectionLost(reason: Error): void;
+  /** How log lines about it start, e.g. `PoetryProtocol,client`. */
+  logPrefix(): string;
+}

@@ -1,0 +1,112 @@
+/**
+ * The test `Clock` and, through it, the `Scheduler` every reactor uses for `callLater`:
+ * ordering, cancel, reset, delay, and what happens to errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { AlreadyCalledError, AlreadyCancelledError, Clock } from './clock.ts';
+
+describe('Clock', () => {
+  it('runs delayed calls in due order, and calls due at the same time in the order they were made', () => {
+    const clock = new Clock();
+    const ran: string[] = [];
+    clock.callLater(3, () => ran.push('c'));
+    clock.callLater(1, () => ran.push('a1'));
+    clock.callLater(2, (x: string) => ran.push(x), 'b');
+    clock.callLater(1, () => ran.push('a2'));
+    clock.advance(0.5);
+    expect(ran).toEqual([]);
+    clock.advance(1.5);
+    expect(ran).toEqual(['a1', 'a2', 'b']);
+    clock.advance(1);
+    expect(ran).toEqual(['a1', 'a2', 'b', 'c']);
+    expect(clock.seconds()).toBe(3);
+  });
+
+  it('cancel stops a call; cancelling twice or after it ran is an error', () => {
+    const clock = new Clock();
+    const ran: string[] = [];
+    const call = clock.callLater(1, () => ran.push('x'));
+    const other = clock.callLater(1, () => ran.push('y'));
+    expect(call.active()).toBe(true);
+    call.cancel();
+    expect(call.active()).toBe(false);
+    expect(() => call.cancel()).toThrow(AlreadyCancelledError);
+    clock.advance(2);
+    expect(ran).toEqual(['y']);
+    expect(() => other.cancel()).toThrow(AlreadyCalledError);
+    expect(() => other.reset(1)).toThrow(AlreadyCalledError);
+  });
+
+  it('reset makes a call due that long from now; delay pushes it back from when it was due', () => {
+    const clock = new Clock();
+    const ran: string[] = [];
+    const a = clock.callLater(1, () => ran.push('a'));
+    clock.callLater(2, () => ran.push('b'));
+    clock.advance(0.5);
+    a.reset(2); // due at 2.5
+    expect(a.getTime()).toBe(2.5);
+    clock.advance(1.6); // 2.1
+    expect(ran).toEqual(['b']);
+    a.delay(1); // due at 3.5
+    expect(a.getTime()).toBe(3.5);
+    clock.advance(1);
+    expect(ran).toEqual(['b']);
+    clock.advance(0.5);
+    expect(ran).toEqual(['b', 'a']);
+  });
+
+  it('a call moved earlier runs at its new time, not its old one', () => {
+    const clock = new Clock();
+    const ran: string[] = [];
+    const late = clock.callLater(10, () => ran.push('late'));
+    clock.callLater(5, () => ran.push('middle'));
+    late.reset(1);
+    clock.advance(1);
+    expect(ran).toEqual(['late']);
+    clock.advance(10);
+    expect(ran).toEqual(['late', 'middle']);
+  });
+
+  it('getDelayedCalls lists exactly the pending calls', () => {
+    const clock = new Clock();
+    const a = clock.callLater(1, () => {});
+    const b = clock.callLater(2, () => {});
+    a.cancel();
+    expect(clock.getDelayedCalls()).toEqual([b]);
+    clock.advance(2);
+    expect(clock.getDelayedCalls()).toEqual([]);
+    expect(clock.timeUntilNextCall()).toBeNull();
+  });
+
+  it('pump advances step by step, running calls scheduled by earlier calls', () => {
+    const clock = new Clock();
+    const times: number[] = [];
+    const tick = () => {
+      times.push(clock.seconds());
+      if (times.length < 3) clock.callLater(1, tick);
+    };
+    clock.callLater(1, tick);
+    clock.pump([1, 1, 1, 1]);
+    expect(times).toEqual([1, 2, 3]);
+  });
+
+  it('what a call throws comes out of advance; the other due calls still run on the next advance', () => {
+    const clock = new Clock();
+    const ran: string[] = [];
+    clock.callLater(1, () => {
+      throw new Error('boom');
+    });
+    clock.callLater(1, () => ran.push('after'));
+    expect(() => clock.advance(1)).toThrow('boom');
+    expect(ran).toEqual([]);
+    clock.advance(0);
+    expect(ran).toEqual(['after']);
+  });
+
+  it('refuses a negative delay and a non-function', () => {
+    const clock = new Clock();
+    expect(() => clock.callLater(-1, () => {})).toThrow(RangeError);
+    expect(() => clock.callLater(1, 'nope' as unknown as () => void)).toThrow(TypeError);
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,502 @@
+/**
+ * TCP the Twisted way, on the reactor: a `Protocol` says what to do with bytes, a `Transport`
+ * carries them, a factory makes one protocol per connection, and a `Connector` (from `connectTCP`)
+ * or a `Port` (from `listenTCP`) ties them to sockets.
+ *
+ * Each connection is a reactor descriptor. Its Node socket is never in flowing mode: libuv reads
+ * into the socket's small buffer and says "readable"; the descriptor only passes that on to the
+ * poller, and the bytes reach the protocol when the reactor's loop calls `doRead`, at most
+ * `readLimit` bytes per turn. A connect in progress is watched for writability, as under `select`.
+ * Every end of a connection — clean close, reset, abort, the reactor stopping — goes through one
+ * `connectionLost`, called once, with a typed reason from errors.ts.
+ */
+import net from 'node:net';
+import type { Address } from '../poetry/contract.ts';
+import {
+  ConnectError,
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  connectErrorFor,
+  TimeoutError,
+  UserError,
+} from './errors.ts';
+import type { DelayedCall } from './interfaces.ts';
+import type { LibuvDescriptor } from './poller.ts';
+import type { Reactor } from './reactor.ts';
+
+/** The most one `doRead` hands to a protocol, so one flooding connection cannot starve the others. */
+export const readLimit = 64 * 1024;
+/** The most connections a listening port accepts per turn, for the same reason. */
+const acceptLimit = 256;
+
+// Protocols and factories ------------------------------------------------------------------------
+
+/** What a protocol can do with its connection. */
+export interface Transport {
+  write(data: Uint8Array | string): void;
+  /** Closes once everything written so far has been sent. */
+  loseConnection(): void;
+  /** Half-close: sends FIN after the pending writes; reading goes on until the peer closes. */
+  loseWriteConnection(): void;
+  /** Closes now, with a reset, dropping unsent data. */
+  abortConnection(): void;
+  getPeer(): Address;
+  getHost(): Address;
+  /** Stops reading from the peer until `resumeProducing` (the reactor stops watching it for reads). */
+  pauseProducing(): void;
+  resumeProducing(): void;
+}
+
+/** One side of one connection. Override the callbacks you need. */
+export class Protocol {
+  transport: Transport | undefined;
+  factory: Factory | undefined;
+
+  makeConnection(transport: Transport): void {
+    this.transport = transport;
+    this.connectionMade();
+  }
+
+  connectionMade(): void {}
+  dataReceived(_data: Buffer): void {}
+  /** Called once when the connection ends; `reason` is `ConnectionDone` for a clean close. */
+  connectionLost(_reason: Error): void {}
+}
+
+/**
+ * A protocol that wants to hear about the peer's half-close (Twisted's `IHalfCloseableProtocol`).
+ * Without `readConnectionLost`, the peer's FIN closes the whole connection.
+ */
+export interface HalfCloseableProtocol extends Protocol {
+  readConnectionLost(): void;
+}
+
+function isHalfCloseable(protocol: Protocol): protocol is HalfCloseableProtocol {
+  return typeof (protocol as Partial<HalfCloseableProtocol>).readConnectionLost === 'function';
+}
+
+export type ProtocolClass = new () => Protocol;
+
+/**
+ * Makes protocols. Say which with `static protocol = MyProtocol`, or override `buildProtocol`;
+ * a factory with neither is refused when it is constructed, not when the first connection arrives.
+ */
+export class Factory {
+  static protocol: ProtocolClass | undefined;
+
+  constructor() {
+    const kind = this.constructor as typeof Factory;
+    if (this.buildProtocol === Factory.prototype.buildProtocol && typeof kind.protocol !== 'function') {
+      throw new TypeError(`${kind.name}: no protocol to build (set static protocol or override buildProtocol)`);
+    }
+  }
+
+  /** A protocol for a connection with `_peer`, or `undefined` to refuse it. */
+  buildProtocol(_peer: Address): Protocol | undefined {
+    const ProtocolKind = (this.constructor as typeof Factory).protocol as ProtocolClass;
+    const protocol = new ProtocolKind();
+    protocol.factory = this;
+    return protocol;
+  }
+}
+
+/** A factory for outgoing connections, told how each attempt went. */
+export class ClientFactory extends Factory {
+  startedConnecting(_connector: Connector): void {}
+  /** The connect failed: `ConnectionRefusedError`, `DNSLookupError`, `TimeoutError`, `UserError`… */
+  clientConnectionFailed(_connector: Connector, _reason: Error): void {}
+  /** An established connection ended (after its protocol's `connectionLost`). */
+  clientConnectionLost(_connector: Connector, _reason: Error): void {}
+}
+
+// Connections -------------------------------------------------------------------------------------
+
+type Phase = 'connecting' | 'connected' | 'lost';
+
+/** One TCP connection: a descriptor for the reactor, a transport for its protocol. */
+class TCPConnection implements LibuvDescriptor, Transport {
+  readinessChanged: (() => void) | undefined;
+  readonly #reactor: Reactor;
+  readonly #socket: net.Socket;
+  readonly #connector: Connector | undefined;
+  #protocol: Protocol | undefined;
+  #phase: Phase;
+  /** Libuv said "readable": data, or the end of the stream, is waiting for a `read()`. */
+  #readableSignalled = false;
+  #connected = false;
+  #ended = false;
+  #closed = false;
+  #error: Error | undefined;
+  /** Why it is closing, when we closed it ourselves; otherwise the socket's state decides. */
+  #closeReason: Error | undefined;
+  #disconnecting = false;
+  #timeout: DelayedCall | undefined;
+  #peer: Address | undefined;
+  #host: Address | undefined;
+
+  constructor(reactor: Reactor, socket: net.Socket, phase: Phase, connector?: Connector) {
+    this.#reactor = reactor;
+    this.#socket = socket;
+    this.#phase = phase;
+    this.#connector = connector;
+    const changed = () => this.readinessChanged?.();
+    socket.on('readable', () => {
+      this.#readableSignalled = true;
+      changed();
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      changed();
+    });
+    socket.on('error', (error) => {
+      this.#error ??= error;
+      changed();
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      // A paused connection is not watched for reads; its end must still reach the protocol.
+      if (this.#phase === 'connected') this.#reactor.addReader(this);
+      changed();
+    });
+    if (phase === 'connecting') {
+      socket.once('connect', () => {
+        this.#connected = true;
+        changed();
+      });
+    }
+  }
+
+  /** Starts a client connect; failures to even begin (a bad port) are reported on the next turn. */
+  startConnecting(host: string, port: number, timeout: number): void {
+    this.#reactor.addWriter(this);
+    this.#timeout = this.#reactor.callLater(timeout, () => {
+      this.#timeout = undefined;
+      this.#reactor.disconnect(this, new TimeoutError(`connect to ${host}:${port} took longer than ${timeout} s`));
+    });
+    try {
+      this.#socket.connect({ host, port });
+    } catch (error) {
+      this.#error = error as Error;
+      this.readinessChanged?.();
+    }
+  }
+
+  /** Gives a server-side connection its protocol and starts reading. */
+  attach(protocol: Protocol): void {
+    this.#protocol = protocol;
+    this.#reactor.addReader(this);
+    protocol.makeConnection(this);
+  }
+
+  // The descriptor ----------------------------------------------------------------------------
+
+  isReadable(): boolean {
+    return (
+      this.#phase === 'connected' &&
+      (this.#readableSignalled || this.#socket.readableLength > 0 || this.#ended || this.#closed || !!this.#error)
+    );
+  }
+
+  isWritable(): boolean {
+    return this.#phase === 'connecting' && (this.#connected || this.#closed || !!this.#error);
+  }
+
+  doRead(): void {
+    this.#readableSignalled = false;
+    const socket = this.#socket;
+    // read() with no size takes the whole buffer, and lets the stream notice its end in the same call.
+    const chunk: Buffer | null = socket.readableLength > readLimit ? socket.read(readLimit) : socket.read();
+    if (chunk !== null) {
+      this.#protocol?.dataReceived(chunk);
+      return;
+    }
+    if (this.#error) {
+      this.#reactor.disconnect(this, new ConnectionLost(this.#error.message, { cause: this.#error }));
+    } else if (this.#closeReason || this.#closed) {
+      this.#reactor.disconnect(this, this.#closeReason ?? new ConnectionDone('connection closed'));
+    } else if (this.#ended) {
+      this.#peerHalfClosed();
+    }
+  }
+
+  doWrite(): void {
+    if (this.#phase !== 'connecting') return;
+    if (this.#error || !this.#connected) {
+      const error = this.#error ?? new Error('the socket closed while connecting');
+      this.#reactor.disconnect(this, connectErrorFor(error));
+      return;
+    }
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    this.#reactor.removeWriter(this);
+    this.#phase = 'connected';
+    this.#connector?.connected(this);
+    const protocol = this.#connector?.factory.buildProtocol(this.getPeer());
+    if (!protocol) {
+      this.#reactor.disconnect(this, new ConnectionDone('the factory refused the connection'));
+      return;
+    }
+    this.attach(protocol);
+  }
+
+  connectionLost(reason: Error): void {
+    if (this.#phase === 'lost') return;
+    const phase = this.#phase;
+    this.#phase = 'lost';
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    if (!this.#socket.destroyed) this.#socket.destroy();
+    if (phase === 'connecting') {
+      this.#connector?.failed(
+        reason instanceof ConnectError ? reason : new ConnectError(reason.message, { cause: reason }),
+      );
+      return;
+    }
+    try {
+      this.#protocol?.connectionLost(reason);
+    } finally {
+      this.#connector?.lost(reason);
+    }
+  }
+
+  logPrefix(): string {
+    return `${this.#protocol?.constructor.name ?? 'TCPConnection'},${this.#connector ? 'client' : 'server'}`;
+  }
+
+  /** The peer sent FIN: a half-closeable protocol hears it and may keep writing; others are closed. */
+  #peerHalfClosed(): void {
+    const protocol = this.#protocol;
+    if (protocol && isHalfCloseable(protocol)) {
+      this.#reactor.removeReader(this);
+      protocol.readConnectionLost();
+    } else {
+      this.#closeReason ??= new ConnectionDone('the peer closed the connection');
+      this.#reactor.disconnect(this, this.#closeReason);
+    }
+  }
+
+  // The transport -----------------------------------------------------------------------------
+
+  write(data: Uint8Array | string): void {
+    if (this.#disconnecting || this.#phase !== 'connected') return;
+    this.#socket.write(data);
+  }
+
+  loseConnection(): void {
+    if (this.#disconnecting || this.#phase !== 'connected') return;
+    this.#disconnecting = true;
+    this.#closeReason ??= new ConnectionDone('connection closed cleanly');
+    // Twisted closes the whole socket once the pending writes are out; `close` then reaches doRead.
+    this.#socket.end(() => this.#socket.destroy());
+  }
+
+  loseWriteConnection(): void {
+    if (this.#disconnecting || this.#phase !== 'connected') return;
+    this.#socket.end();
+  }
+
+  abortConnection(): void {
+    if (this.#phase !== 'connected' || this.#closed) return;
+    this.#disconnecting = true;
+    this.#closeReason = new ConnectionAborted('connection aborted');
+    this.#socket.resetAndDestroy();
+  }
+
+  getPeer(): Address {
+    this.#peer ??= { host: this.#socket.remoteAddress ?? '', port: this.#socket.remotePort ?? 0 };
+    return this.#peer;
+  }
+
+  getHost(): Address {
+    this.#host ??= { host: this.#socket.localAddress ?? '', port: this.#socket.localPort ?? 0 };
+    return this.#host;
+  }
+
+  pauseProducing(): void {
+    if (this.#phase === 'connected' && !this.#closed) this.#reactor.removeReader(this);
+  }
+
+  resumeProducing(): void {
+    if (this.#phase === 'connected') this.#reactor.addReader(this);
+  }
+
+  /** For `Connector.stopConnecting`. */
+  stopConnecting(): void {
+    if (this.#phase === 'connecting') this.#reactor.disconnect(this, new UserError('connecting was stopped'));
+  }
+}
+
+// connectTCP --------------------------------------------------------------------------------------
+
+export interface ConnectOptions {
+  /** Seconds the connect may take before it fails with `TimeoutError`. Default 30, as in Twisted. */
+  readonly timeout?: number;
+}
+
+/** One outgoing connection, as a factory sees it; `connect()` again after a failure retries it. */
+export class Connector {
+  readonly factory: ClientFactory;
+  readonly #reactor: Reactor;
+  readonly #destination: Address;
+  readonly #timeout: number;
+  state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
+  transport: Transport | undefined;
+  #attempt: TCPConnection | undefined;
+
+  constructor(reactor: Reactor, destination: Address, factory: ClientFactory, options: ConnectOptions = {}) {
+    if (!(factory instanceof ClientFactory)) throw new TypeError('connectTCP needs a ClientFactory');
+    this.#reactor = reactor;
+    this.#destination = destination;
+    this.factory = factory;
+    this.#timeout = options.timeout ?? 30;
+  }
+
+  getDestination(): Address {
+    return this.#destination;
+  }
+
+  connect(): void {
+    if (this.state !== 'disconnected') throw new Error(`can't connect in state ${this.state}`);
+    this.state = 'connecting';
+    this.factory.startedConnecting(this);
+    const socket = new net.Socket({ allowHalfOpen: true });
+    this.#attempt = new TCPConnection(this.#reactor, socket, 'connecting', this);
+    this.#attempt.startConnecting(this.#destination.host, this.#destination.port, this.#timeout);
+  }
+
+  /** Gives up on the connect in progress; the factory hears `UserError`. */
+  stopConnecting(): void {
+    if (this.state !== 'connecting') throw new Error('not connecting');
+    this.#attempt?.stopConnecting();
+  }
+
+  /** Stops connecting, or closes the connection. */
+  disconnect(): void {
+    if (this.state === 'connecting') this.stopConnecting();
+    else if (this.state === 'connected') this.transport?.loseConnection();
+  }
+
+  /** @internal the connection's reports. */
+  connected(connection: TCPConnection): void {
+    this.state = 'connected';
+    this.transport = connection;
+  }
+
+  failed(reason: ConnectError): void {
+    this.state = 'disconnected';
+    this.#attempt = undefined;
+    this.factory.clientConnectionFailed(this, reason);
+  }
+
+  lost(reason: Error): void {
+    this.state = 'disconnected';
+    this.#attempt = undefined;
+    this.transport = undefined;
+    this.factory.clientConnectionLost(this, reason);
+  }
+}
+
+/** Starts connecting to `host:port`; the factory hears how it went. */
+export function connectTCP(
+  reactor: Reactor,
+  host: string,
+  port: number,
+  factory: ClientFactory,
+  options: ConnectOptions = {},
+): Connector {
+  const connector = new Connector(reactor, { host, port }, factory, options);
+  connector.connect();
+  return connector;
+}
+
+// listenTCP ---------------------------------------------------------------------------------------
+
+export interface ListenOptions {
+  /** The interface to listen on. Default `127.0.0.1`. */
+  readonly iface?: string;
+  /** Called once the port is bound (Node binds asynchronously), e.g. to read `getHost().port`. */
+  readonly onListening?: (port: Port) => void;
+  /** Called if binding fails (EADDRINUSE…). Default: the reactor's log. */
+  readonly onListenFailed?: (error: Error) => void;
+}
+
+/** A listening socket: a descriptor that is readable when connections are waiting to be accepted. */
+export class Port implements LibuvDescriptor {
+  readinessChanged: (() => void) | undefined;
+  readonly factory: Factory;
+  readonly #reactor: Reactor;
+  readonly #server: net.Server;
+  readonly #waiting: net.Socket[] = [];
+  #listening = false;
+  #closed = false;
+
+  constructor(reactor: Reactor, port: number, factory: Factory, options: ListenOptions = {}) {
+    if (!(factory instanceof Factory)) throw new TypeError('listenTCP needs a Factory');
+    this.#reactor = reactor;
+    this.factory = factory;
+    // Accepted sockets stay paused until their connection registers for reads.
+    this.#server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    this.#server.on('connection', (socket: net.Socket) => {
+      this.#waiting.push(socket);
+      this.readinessChanged?.();
+    });
+    this.#server.on('error', (error) => {
+      (options.onListenFailed ?? ((e: Error) => reactor.log(e, this.logPrefix())))(error);
+      this.stopListening();
+    });
+    this.#server.listen({ port, host: options.iface ?? '127.0.0.1' }, () => {
+      this.#listening = true;
+      options.onListening?.(this);
+    });
+    reactor.addReader(this);
+  }
+
+  getHost(): Address {
+    const address = this.#server.address();
+    if (!this.#listening || address === null || typeof address === 'string') {
+      throw new Error(`${this.logPrefix()}: not listening yet`);
+    }
+    return { host: address.address, port: address.port };
+  }
+
+  /** Stops accepting; connections already made go on. */
+  stopListening(): void {
+    this.#reactor.disconnect(this, new ConnectionDone('stopped listening'));
+  }
+
+  isReadable(): boolean {
+    return this.#waiting.length > 0;
+  }
+
+  isWritable(): boolean {
+    return false;
+  }
+
+  doRead(): void {
+    for (const socket of this.#waiting.splice(0, acceptLimit)) {
+      const connection = new TCPConnection(this.#reactor, socket, 'connected');
+      const protocol = this.factory.buildProtocol(connection.getPeer());
+      if (protocol) connection.attach(protocol);
+      else socket.destroy();
+    }
+  }
+
+  doWrite(): void {}
+
+  connectionLost(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const socket of this.#waiting.splice(0)) socket.destroy();
+    this.#server.close();
+  }
+
+  logPrefix(): string {
+    return `${this.factory.constructor.name},port`;
+  }
+}
+
+/** Listens on `port` (0: any free port) and builds a protocol from `factory` for each connection. */
+export function listenTCP(reactor: Reactor, port: number, factory: Factory, options: ListenOptions = {}): Port {
+  return new Port(reactor, port, factory, options);
+}
