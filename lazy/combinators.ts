@@ -48,6 +48,27 @@ export function filter<T>(keep: (item: T) => boolean, source: Source<T>): Lazy<T
   }));
 }
 
+/** Each item replaced by the items `fn` returns for it (zero, one or many), like Haskell's `concatMap`. */
+export function concatMap<A, B>(fn: (item: A) => Iterable<B>, source: Source<A>): Lazy<B> {
+  return through(source, (run) => {
+    let inner: Iterator<B> | undefined;
+    return {
+      next: () => {
+        for (;;) {
+          if (inner) {
+            const item = inner.next();
+            if (!item.done) return item;
+            inner = undefined;
+          }
+          const outer = run.next();
+          if (outer.done) return doneResult;
+          inner = fn(outer.value)[Symbol.iterator]();
+        }
+      },
+    };
+  });
+}
+
 /**
  * Text split into lines, like Haskell's `lines`: `\n` ends a line (a `\r` before it is dropped, even
  * when the two arrive in different chunks), and a last line without `\n` still counts. The lines of
@@ -137,6 +158,20 @@ export function take<T>(count: number, source: Source<T>): Lazy<T> {
       },
       close: () => puller.close(),
     };
+  });
+}
+
+/** All but the first `count` items (which are still read, and dropped). */
+export function drop<T>(count: number, source: Source<T>): Lazy<T> {
+  const upstream = from(source);
+  return new Lazy(() => {
+    let left = count;
+    const skipping = (): boolean => {
+      if (left <= 0) return true;
+      left -= 1;
+      return false;
+    };
+    return filter(skipping, upstream).open();
   });
 }
 

@@ -4,9 +4,10 @@
  */
 import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
+import { lazyModel } from '../lazy/client.ts';
 import type { Model } from './contract.ts';
 
-export const models: readonly Model[] = [blockingModel, promisesModel];
+export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel];
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {
