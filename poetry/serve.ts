@@ -3,19 +3,19 @@
  * by hand (`nc 127.0.0.1 PORT` prints a poem) or running the classic trio the series' clients expect.
  *
  * Each kind is one entry in `serveKinds`: its options (for `util.parseArgs` and `--help`) and how to
- * start it. A new kind — a caching proxy, say — is one more entry there. Every kind prints the
+ * start it. A new kind — a caching proxy, say — is a `ServeKind` (see `servers/serve-kind.ts`)
+ * written beside its server, plus one line in that table. Every kind prints the
  * address it bound on stdout, logs one line per connection on stderr, and shuts down cleanly on
  * SIGINT/SIGTERM, removing its `--pid-file`. A bad option exits with code 2 and names the option.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { formatAddress } from './contract.ts';
 import { classicPoems, findPoem, generatePoem, poems } from './poems/index.ts';
 import {
   type FaultMode,
   faultModes,
   isTransformName,
-  type ListenOptions,
   startClassicServers,
   startFastServer,
   startFaultyServer,
@@ -24,44 +24,14 @@ import {
   type TransformName,
   transforms,
 } from './servers/index.ts';
-
-type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
-type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-/** What `serve` runs: one server or a group, stopped as one. */
-interface Running {
-  /** One line per listening server, e.g. `slow server serving "Kettle" on 127.0.0.1:10001`. */
-  readonly banner: readonly string[];
-  close(): Promise<void>;
-}
-
-interface ServeKind {
-  readonly summary: string;
-  /** Help lines for this kind's own options, one per option. */
-  readonly help: readonly string[];
-  readonly options: OptionSpecs;
-  start(values: OptionValues, listen: ListenOptions): Promise<Running>;
-}
-
-/** A mistake on the command line: printed with a pointer to `--help`, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-function numberOption(
-  values: OptionValues,
-  name: string,
-  rule: { integer?: boolean; min: number },
-): number | undefined {
-  const text = values[name];
-  if (typeof text !== 'string') return undefined;
-  const value = Number(text);
-  const kind = rule.integer ? 'an integer' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min) {
-    throw new UsageError(`--${name} must be ${kind} >= ${rule.min}, got "${text}"`);
-  }
-  return value;
-}
+import {
+  numberOption,
+  type OptionSpecs,
+  type OptionValues,
+  type Running,
+  type ServeKind,
+  UsageError,
+} from './servers/serve-kind.ts';
 
 const poemOptions: OptionSpecs = { poem: { type: 'string' }, file: { type: 'string' } };
 const poemHelp = [
