@@ -1,0 +1,168 @@
+/**
+ * The end-to-end scenarios: which servers each one starts, which addresses the client is given,
+ * what every result must be, and what the ideal time is. The harness, the server process and the
+ * model process all read these plain descriptions, so a scenario is defined once, here.
+ *
+ * Each scenario has a full size (the default `npm run bench`) and a quick size (`--quick`, seconds,
+ * for CI and the tests); the quick size keeps the same shape with fewer connections and faster
+ * schedules, so a quick run exercises exactly the code paths a full run measures.
+ */
+
+import type { PoetryErrorCode } from '../poetry/contract.ts';
+import type { PoemName } from '../poetry/poems/index.ts';
+
+/** Where a server's poem comes from: one of the project's poems, or generated verse of an exact size. */
+export type PoemSource = { readonly name: PoemName } | { readonly generated: number; readonly seed?: number };
+
+/** One group of servers, started together in the server process. */
+export type ServerSpec =
+  | { readonly kind: 'classic'; readonly speedup: number }
+  | {
+      readonly kind: 'slow';
+      readonly poem: PoemSource;
+      readonly numBytes: number;
+      readonly delay: number;
+      readonly count?: number;
+    }
+  | { readonly kind: 'fast'; readonly poem: PoemSource; readonly count?: number }
+  | { readonly kind: 'faulty'; readonly mode: 'reset' | 'stall' | 'bad-utf8'; readonly count?: number }
+  | { readonly kind: 'refused' };
+
+/** A group of tasks: `count` addresses taken round-robin from the group's servers, all expecting the same outcome. */
+export interface TaskGroup {
+  readonly group: string;
+  readonly count: number;
+  /** Omitted: the poem, byte-exact. Otherwise the error code every one of these tasks must fail with. */
+  readonly failsWith?: PoetryErrorCode;
+}
+
+export interface ScenarioSpec {
+  readonly name: string;
+  readonly title: string;
+  /** What it measures and why, for the report. */
+  readonly description: string;
+  readonly servers: Readonly<Record<string, ServerSpec>>;
+  readonly tasks: readonly TaskGroup[];
+  readonly options: { readonly concurrency?: number; readonly timeoutMs?: number };
+  /** Record chunk events: the classic timeline, the big scenario's fairness. Off elsewhere, to keep runs light. */
+  readonly events: boolean;
+  /** The group whose poem is the big one: its throughput is reported. */
+  readonly bigGroup?: string;
+  /** Groups of slow servers whose chunks' lateness is reported (fairness while something floods). */
+  readonly lateGroups?: readonly string[];
+  /** Report the sum of the slow schedules too (what a blocking client needs). */
+  readonly reportSum?: boolean;
+  /** Models that are left out, with the reason shown in the table. */
+  readonly skip?: Readonly<Record<string, string>>;
+  /** Descriptors the client needs at once (sockets), for the ulimit warning. */
+  readonly descriptors: number;
+}
+
+const blockingTakesTheSum = (seconds: string) => ({
+  blocking: `skipped: one poem after another by design, ${seconds}`,
+});
+
+/** The scenarios, full or quick size. */
+export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
+  const slowCount = quick ? 40 : 1000;
+  const fastCount = quick ? 200 : 5000;
+  const fastLimit = quick ? 20 : 500;
+  const bigBytes = quick ? 5_000_000 : 100_000_000;
+  const shortPoem: PoemSource = { generated: 3003, seed: 7 };
+  return [
+    {
+      name: 'classic',
+      title: 'classic: the three classic slow servers',
+      description:
+        'The series’ three slow servers, sped up: a 2,859-byte poem at 30 B a tick and two short ones at 10 B a tick. ' +
+        'A concurrent client takes the slowest schedule (the ideal); a blocking one the sum.',
+      servers: { classic: { kind: 'classic', speedup: quick ? 350 : 70 } },
+      tasks: [{ group: 'classic', count: 3 }],
+      options: {},
+      events: true,
+      reportSum: true,
+      descriptors: 3,
+    },
+    {
+      name: 'many-slow',
+      title: `many-slow: ${slowCount.toLocaleString('en')} concurrent slow connections`,
+      description:
+        `${slowCount.toLocaleString('en')} downloads at once of a 3,003-byte poem sent 300 B every ` +
+        `${quick ? 20 : 100} ms: the case async I/O exists for. The ideal is one schedule ` +
+        '(11 ticks: the server closes one delay after the last slice).',
+      servers: { slow: { kind: 'slow', poem: shortPoem, numBytes: 300, delay: quick ? 0.02 : 0.1, count: 4 } },
+      tasks: [{ group: 'slow', count: slowCount }],
+      options: {},
+      events: false,
+      skip: blockingTakesTheSum(quick ? 'about 9 s' : 'about 18 minutes'),
+      descriptors: slowCount,
+    },
+    {
+      name: 'many-fast',
+      title: `many-fast: ${fastCount.toLocaleString('en')} downloads, unlimited`,
+      description: `${fastCount.toLocaleString('en')} downloads of a 3,003-byte poem from fast servers, all started at once: per-connection overhead.`,
+      servers: { fast: { kind: 'fast', poem: shortPoem, count: 8 } },
+      tasks: [{ group: 'fast', count: fastCount }],
+      options: {},
+      events: false,
+      descriptors: fastCount,
+    },
+    {
+      name: 'many-fast-limited',
+      title: `many-fast-limited: ${fastCount.toLocaleString('en')} downloads, at most ${fastLimit} at once`,
+      description: `The same downloads with the concurrency limit at ${fastLimit}: the cost of the limiter.`,
+      servers: { fast: { kind: 'fast', poem: shortPoem, count: 8 } },
+      tasks: [{ group: 'fast', count: fastCount }],
+      options: { concurrency: fastLimit },
+      events: false,
+      descriptors: fastLimit,
+    },
+    {
+      name: 'big',
+      title: `big: one ${bigBytes / 1e6} MB poem beside two slow servers`,
+      description:
+        `One ${bigBytes / 1e6} MB poem from a fast server (throughput, peak memory) while two slow poems arrive ` +
+        '60 B every 50 ms: fairness means the slow chunks still arrive on schedule while the big one floods.',
+      servers: {
+        big: { kind: 'fast', poem: { generated: bigBytes, seed: 3 } },
+        slow: { kind: 'slow', poem: { name: 'semaphore' }, numBytes: 60, delay: quick ? 0.02 : 0.05, count: 2 },
+      },
+      tasks: [
+        { group: 'big', count: 1 },
+        { group: 'slow', count: 2 },
+      ],
+      options: {},
+      events: true,
+      bigGroup: 'big',
+      lateGroups: ['slow'],
+      skip: blockingTakesTheSum('the slow poems would wait for the big one'),
+      descriptors: 3,
+    },
+    {
+      name: 'faults',
+      title: 'faults: refused, reset, stalled and bad poems among good ones',
+      description:
+        'Good poems (fast and slow) mixed with a refusing port, servers that reset mid-poem, servers that stall ' +
+        '(ended by the timeout) and a poem that is not UTF-8: every task accounted for with the right code, nothing left open.',
+      servers: {
+        good: { kind: 'fast', poem: { name: 'border-cafe' }, count: 2 },
+        slow: { kind: 'slow', poem: { name: 'kettle' }, numBytes: 60, delay: quick ? 0.01 : 0.03 },
+        refused: { kind: 'refused' },
+        reset: { kind: 'faulty', mode: 'reset' },
+        stall: { kind: 'faulty', mode: 'stall' },
+        bad: { kind: 'faulty', mode: 'bad-utf8' },
+      },
+      tasks: [
+        { group: 'good', count: 10 },
+        { group: 'slow', count: 3 },
+        { group: 'refused', count: 3, failsWith: 'REFUSED' },
+        { group: 'reset', count: 3, failsWith: 'RESET' },
+        { group: 'stall', count: 3, failsWith: 'TIMEOUT' },
+        { group: 'bad', count: 3, failsWith: 'BAD_ENCODING' },
+      ],
+      options: { timeoutMs: quick ? 300 : 600 },
+      events: false,
+      descriptors: 25,
+    },
+  ];
+}
