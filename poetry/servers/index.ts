@@ -2,13 +2,6 @@
 export { type ClassicServers, type ClassicServersOptions, startClassicServers } from './classic.ts';
 export { type FastServerOptions, startFastServer } from './fast.ts';
 export { type FaultMode, type FaultyServerOptions, faultModes, refusingAddress, startFaultyServer } from './faulty.ts';
-export {
-  numberOption,
-  type OptionSpecs,
-  type OptionValues,
-  type Running,
-  type ServeKind,
-  UsageError,
 export type { ListenOptions, PoetryServer, ServerKind, ServerStats } from './server.ts';
 export {
   type SlowPoetryServer,
