@@ -122,12 +122,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   private runningCallbacks = false;
   /** Set by cancelling without a canceller: the one late `callback`/`errback` of the cancelled work is ignored. */
   private suppressAlreadyCalled = false;
-  private canceller: ((d: Deferred<T>) => void) | undefined;
+  // Typed loosely so that a Deferred<number> is still a Deferred<unknown> (a canceller is only ever given its own Deferred).
+  private canceller: ((d: Deferred<never>) => void) | undefined;
   private chainedTo: Deferred<unknown> | null = null;
   private debugInfo: DebugInfo | null = null;
 
   constructor(canceller?: (deferred: Deferred<T>) => void) {
-    this.canceller = canceller;
+    this.canceller = canceller as ((d: Deferred<never>) => void) | undefined;
     if (this.debug) this.info().creator = callerStack();
   }
 
@@ -246,7 +247,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   cancel(): void {
     if (!this.called) {
       const canceller = this.canceller;
-      if (canceller !== undefined) canceller(this);
+      if (canceller !== undefined) canceller(this as unknown as Deferred<never>);
       else this.suppressAlreadyCalled = true;
       if (!this.called) this.errback(new Failure(new CancelledError()));
     } else if (this.result instanceof Deferred) {

@@ -50,7 +50,7 @@ export class Failure {
   }
 
   /** The first of `types` that the wrapped value is an instance of (by class or by class name), else `undefined`. */
-  check<E extends ErrorType>(...types: E[]): E | undefined {
+  check<const E extends readonly ErrorType[]>(...types: E): E[number] | undefined {
     for (const type of types) {
       if (typeof type === 'string') {
         if (this.parents.includes(type)) return type;
@@ -62,7 +62,7 @@ export class Failure {
   }
 
   /** Like `check`, but rethrows the wrapped value when nothing matches (so an errback passes the error on). */
-  trap<E extends ErrorType>(...types: E[]): E {
+  trap<const E extends readonly ErrorType[]>(...types: E): E[number] {
     const match = this.check(...types);
     if (match === undefined) throw this.value;
     return match;
