@@ -2,12 +2,13 @@
  * The registry: every model the CLI, the conformance suite and the benchmarks know about.
  * Adding a model is one folder plus one line in `models` below.
  */
+import { actorsModel } from '../actors/client.ts';
 import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
 import { lazyModel } from '../lazy/client.ts';
 import type { Model } from './contract.ts';
 
-export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel];
+export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel];
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {

@@ -1,0 +1,700 @@
+/**
+ * The process runtime: Erlang's processes, mailboxes, selective receive, links, monitors, exit
+ * signals and registered names, run cooperatively on Node's event loop.
+ *
+ * A process is a generator. `receive` is a tiny generator the body delegates to (`yield*`), so a
+ * message is handed to the body as the value of the `yield` — no Promise per message, no closure
+ * per wait, and a suspended process is two small generator objects plus one `Proc` record. The
+ * scheduler keeps a run queue and drains it in batches (a bounded number of steps per turn, then
+ * `setImmediate`), so sockets and timers still get their turn while processes are busy: that is
+ * our version of Erlang's reductions.
+ *
+ * Messages are made immutable by freezing, not by copying: plain objects and arrays are frozen
+ * deeply; class instances (Pids, Errors, Buffers) travel by reference, as Erlang's large binaries
+ * do. An object that is already frozen is taken as it is, which makes re-sending a constant free.
+ */
+
+// Set by Pid's static block: the only way to get from a Pid to its process is inside this module.
+let procOf: (pid: Pid) => Proc | null;
+let release: (pid: Pid) => void;
+
+/** A process identifier. Frozen, comparable with `===`, and safe to put in messages. */
+export class Pid {
+  readonly id: number;
+  // Cleared when the process ends, so a Pid kept in some message does not keep a dead process alive.
+  #proc: Proc | null;
+
+  constructor(id: number, proc: Proc) {
+    this.id = id;
+    this.#proc = proc;
+    Object.freeze(this);
+  }
+
+  toString(): string {
+    return `<0.${this.id}.0>`;
+  }
+
+  static {
+    procOf = (pid) => pid.#proc;
+    release = (pid) => {
+      pid.#proc = null;
+    };
+  }
+}
+
+/** A unique reference (monitors, call tags). */
+export class Ref {
+  readonly id: number;
+  constructor() {
+    this.id = ++lastRef;
+    Object.freeze(this);
+  }
+  toString(): string {
+    return `#Ref<${this.id}>`;
+  }
+}
+let lastRef = 0;
+
+/**
+ * Why a process ended. `'normal'` for a body that returned; anything given to `exit`; the thrown
+ * value for an uncaught error (the Error carries its stack, Erlang's `{Reason, Stack}`).
+ */
+export type ExitReason = unknown;
+
+/** What a monitor delivers. `pid` is the name when the monitor was taken by name (Erlang's `{Name, Node}`). */
+export interface DownMessage {
+  readonly type: 'DOWN';
+  readonly ref: Ref;
+  readonly pid: Pid | string;
+  readonly reason: ExitReason;
+}
+
+/** An exit signal, turned into a message because the receiver traps exits. `from` is undefined outside processes. */
+export interface ExitMessage {
+  readonly type: 'EXIT';
+  readonly from: Pid | undefined;
+  readonly reason: ExitReason;
+}
+
+/** What `receive` returns when its `after` time passes with no matching message. */
+export const TIMEOUT: unique symbol = Symbol('timeout');
+export type Timeout = typeof TIMEOUT;
+
+declare const suspendBrand: unique symbol;
+/** What a process body yields; opaque — only `receive` produces it. */
+export type Suspend = { readonly [suspendBrand]: true };
+const SUSPEND = Symbol('suspend') as unknown as Suspend;
+const RESCHEDULE = Symbol('reschedule') as unknown as Suspend;
+
+/** A process body: a generator that yields only through `receive`. */
+export type ProcessBody<R = unknown> = Generator<Suspend, R, unknown>;
+
+/** A type guard picks a message and types it; a plain predicate picks it untyped. */
+export type Pattern<T = unknown> = ((message: unknown) => message is T) | ((message: unknown) => boolean);
+type Matched<P> = P extends (message: unknown) => message is infer T ? T : unknown;
+
+export interface ReceiveOptions {
+  /** Milliseconds to wait; 0 polls; `Infinity` (or absent) waits forever. */
+  readonly after?: number;
+}
+
+/** Raised in the caller for Erlang's `badarg`/`noproc` run-time errors (bad name, link to a dead pid). */
+export class ActorError extends Error {
+  override readonly name = 'ActorError';
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** Thrown to unwind a process that exits itself; the runtime turns it back into the exit reason. */
+class ProcessExit {
+  readonly reason: ExitReason;
+  constructor(reason: ExitReason) {
+    this.reason = reason;
+  }
+}
+
+/** What the crash hook hears about: a process that ended because of an uncaught throw. */
+export interface CrashReport {
+  readonly pid: Pid;
+  readonly name: string | undefined;
+  readonly reason: ExitReason;
+}
+
+const RUNNABLE = 0;
+const WAITING = 1;
+const RUNNING = 2;
+const DEAD = 3;
+const NO_EXIT: unique symbol = Symbol('no exit');
+const NO_MATCH: unique symbol = Symbol('no match');
+
+type Patterns = Pattern | readonly Pattern[] | null;
+
+/** The runtime's record of one process; never handed out (isolation: only the Pid is). */
+class Proc {
+  readonly pid: Pid;
+  body: ProcessBody | undefined;
+  status = RUNNABLE;
+  /** Allocated on the first message that has to wait; `head` is where the unread part starts. */
+  mailbox: unknown[] | null = null;
+  head = 0;
+  /** Set while suspended in `receive`; `ANY` for a receive without patterns. */
+  patterns: Patterns | typeof ANY = null;
+  timer: NodeJS.Timeout | null = null;
+  /** The value the next `next()` hands to the body: the matched message or TIMEOUT. */
+  resume: unknown = undefined;
+  pendingExit: ExitReason | typeof NO_EXIT = NO_EXIT;
+  reductions = 0;
+  trapExit = false;
+  name: string | undefined = undefined;
+  links: Set<Proc> | null = null;
+  /** Monitors others hold on this process. */
+  watchers: Map<Ref, Proc> | null = null;
+  /** Monitors this process holds, by ref, with the process they watch (for `demonitor`). */
+  watching: Map<Ref, Proc> | null = null;
+  onExit: ((reason: ExitReason, value: unknown) => void) | null = null;
+
+  constructor() {
+    this.pid = new Pid(++lastPid, this);
+  }
+}
+let lastPid = 0;
+const ANY = Symbol('any');
+
+// ---------------------------------------------------------------- scheduler
+
+/** Receives a process may match in one step before it is put at the back of the run queue. */
+const REDUCTIONS = 2000;
+/** Steps per scheduler turn before I/O gets a turn. */
+const STEPS_PER_TURN = 5000;
+
+let runQueue: Proc[] = [];
+let runHead = 0;
+let scheduled = false;
+let current: Proc | null = null;
+let live = 0;
+const names = new Map<string, Proc>();
+
+function enqueue(p: Proc): void {
+  p.status = RUNNABLE;
+  runQueue.push(p);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(runTurn);
+  }
+}
+
+function runTurn(): void {
+  let steps = STEPS_PER_TURN;
+  while (runHead < runQueue.length && steps-- > 0) {
+    const p = runQueue[runHead] as Proc;
+    runQueue[runHead++] = undefined as unknown as Proc;
+    if (p.status === RUNNABLE) step(p);
+  }
+  if (runHead < runQueue.length) {
+    runQueue = runQueue.slice(runHead);
+    runHead = 0;
+    setImmediate(runTurn);
+  } else {
+    runQueue.length = 0;
+    runHead = 0;
+    scheduled = false;
+  }
+}
+
+function step(p: Proc): void {
+  const outer = current;
+  current = p;
+  p.status = RUNNING;
+  p.reductions = 0;
+  try {
+    if (p.pendingExit !== NO_EXIT) {
+      unwind(p);
+      terminate(p, p.pendingExit, undefined, false);
+      return;
+    }
+    const value = p.resume;
+    p.resume = undefined;
+    const result = (p.body as ProcessBody).next(value);
+    if (!result.done) {
+      // A process that caught its own ProcessExit still dies at its next suspension.
+      if (result.value === RESCHEDULE || p.pendingExit !== NO_EXIT) enqueue(p);
+      else p.status = WAITING;
+      return;
+    }
+    terminate(p, p.pendingExit === NO_EXIT ? 'normal' : p.pendingExit, result.value, false);
+  } catch (error) {
+    if (p.pendingExit !== NO_EXIT) terminate(p, p.pendingExit, undefined, false);
+    else if (error instanceof ProcessExit) terminate(p, error.reason, undefined, false);
+    else terminate(p, error, undefined, true);
+  } finally {
+    current = outer;
+  }
+}
+
+/** Runs the `finally` blocks of a process killed while suspended (so it can close what it holds). */
+function unwind(p: Proc): void {
+  try {
+    p.body?.return(undefined);
+  } catch (error) {
+    crashReporter({ pid: p.pid, name: p.name, reason: error });
+  }
+}
+
+function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean): void {
+  p.status = DEAD;
+  live--;
+  if (p.timer !== null) clearTimeout(p.timer);
+  p.timer = null;
+  p.patterns = null;
+  p.mailbox = null;
+  p.body = undefined;
+  release(p.pid);
+  // Directly visible resources first: the name is free before anyone hears of the death.
+  if (p.name !== undefined) names.delete(p.name);
+  if (crashed && !isNormalExit(reason)) crashReporter({ pid: p.pid, name: p.name, reason });
+  if (p.links !== null) {
+    for (const linked of p.links) {
+      linked.links?.delete(p);
+      signal(linked, p, reason, true);
+    }
+    p.links = null;
+  }
+  if (p.watchers !== null) {
+    for (const [ref, watcher] of p.watchers) {
+      watcher.watching?.delete(ref);
+      const name = namedMonitors.size === 0 ? undefined : namedMonitors.get(ref);
+      if (name !== undefined) namedMonitors.delete(ref);
+      deliver(watcher, Object.freeze({ type: 'DOWN', ref, pid: name ?? p.pid, reason }));
+    }
+    p.watchers = null;
+  }
+  if (p.watching !== null) {
+    for (const [ref, target] of p.watching) target.watchers?.delete(ref);
+    p.watching = null;
+  }
+  p.onExit?.(reason, value);
+  p.onExit = null;
+}
+
+/** `normal`, `shutdown` and `{ shutdown: detail }` are the reasons that are not failures. */
+export function isNormalExit(reason: ExitReason): boolean {
+  return reason === 'normal' || isShutdown(reason);
+}
+
+/** `shutdown` or `{ shutdown: detail }`: an orderly stop ordered by someone else. */
+export function isShutdown(reason: ExitReason): boolean {
+  return reason === 'shutdown' || (typeof reason === 'object' && reason !== null && 'shutdown' in reason);
+}
+
+// ---------------------------------------------------------------- crash reports
+
+let crashReporter: (report: CrashReport) => void = (report) => {
+  console.error(`actors: process ${report.pid}${report.name ? ` (${report.name})` : ''} crashed:`, report.reason);
+};
+
+/** Sets where crash reports go (default: `console.error`); returns the previous hook. */
+export function setCrashReporter(hook: (report: CrashReport) => void): (report: CrashReport) => void {
+  const previous = crashReporter;
+  crashReporter = hook;
+  return previous;
+}
+
+// ---------------------------------------------------------------- spawning
+
+/** Starts a process running `body` and returns its Pid at once; it runs when the scheduler gets to it. */
+export function spawn(body: () => ProcessBody): Pid {
+  const p = create(body);
+  enqueue(p);
+  return p.pid;
+}
+
+/** `spawn` and `link` in one step: the child cannot die before the link exists. */
+export function spawnLink(body: () => ProcessBody): Pid {
+  const me = running('spawnLink');
+  const p = create(body);
+  addLink(me, p);
+  enqueue(p);
+  return p.pid;
+}
+
+/** `spawn` and `monitor` in one step. */
+export function spawnMonitor(body: () => ProcessBody): { pid: Pid; ref: Ref } {
+  const me = running('spawnMonitor');
+  const p = create(body);
+  const ref = watch(me, p);
+  enqueue(p);
+  return { pid: p.pid, ref };
+}
+
+function create(body: () => ProcessBody): Proc {
+  const p = new Proc();
+  live++;
+  try {
+    p.body = body();
+  } catch (error) {
+    // A body that throws before it is even a generator dies on its first step.
+    p.pendingExit = error;
+  }
+  return p;
+}
+
+/**
+ * Runs `body` as a process from outside the runtime and settles with its result: the value it
+ * returned, or a rejection with its exit reason (an Error as it is, anything else wrapped).
+ */
+export function run<R>(body: () => ProcessBody<R>): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const p = create(body);
+    p.onExit = (reason, value) => {
+      if (reason === 'normal') resolve(value as R);
+      else reject(reason instanceof Error ? reason : new ActorError('exit', `process exited: ${describe(reason)}`));
+    };
+    enqueue(p);
+  });
+}
+
+function describe(reason: ExitReason): string {
+  try {
+    return typeof reason === 'string' ? reason : JSON.stringify(reason);
+  } catch {
+    return String(reason);
+  }
+}
+
+// ---------------------------------------------------------------- identity and names
+
+function running(what: string): Proc {
+  if (current === null) throw new ActorError('not_a_process', `${what} must be called inside a process`);
+  return current;
+}
+
+/** The Pid of the process that is running. */
+export function self(): Pid {
+  return running('self').pid;
+}
+
+/** True while `pid`'s process exists. */
+export function isAlive(pid: Pid): boolean {
+  return procOf(pid) !== null;
+}
+
+/** How many processes exist (for tests and leak checks). */
+export function processCount(): number {
+  return live;
+}
+
+/** Gives `pid` the name `name`; a taken name, a named process or a dead one is an error (`badarg`). */
+export function register(name: string, pid: Pid): void {
+  const p = procOf(pid);
+  if (p === null) throw new ActorError('badarg', `cannot register ${name}: ${pid} is not alive`);
+  if (names.has(name)) throw new ActorError('badarg', `cannot register ${name}: the name is taken`);
+  if (p.name !== undefined) throw new ActorError('badarg', `cannot register ${name}: ${pid} is already ${p.name}`);
+  names.set(name, p);
+  p.name = name;
+}
+
+export function unregister(name: string): void {
+  const p = names.get(name);
+  if (p === undefined) throw new ActorError('badarg', `cannot unregister ${name}: no such name`);
+  names.delete(name);
+  p.name = undefined;
+}
+
+export function whereis(name: string): Pid | undefined {
+  return names.get(name)?.pid;
+}
+
+export function registered(): string[] {
+  return [...names.keys()];
+}
+
+function resolve(target: Pid | string, what: string): Proc | null {
+  if (typeof target !== 'string') return procOf(target);
+  const p = names.get(target);
+  if (p === undefined) throw new ActorError('badarg', `${what}: no process is registered as ${target}`);
+  return p;
+}
+
+// ---------------------------------------------------------------- messages
+
+/**
+ * Sends `message` to `target` (a Pid or a registered name) and returns it, frozen. Sending to a
+ * dead Pid silently drops the message, as in Erlang; sending to an unknown name is `badarg`.
+ */
+export function send<T>(target: Pid | string, message: T): T {
+  const p = resolve(target, 'send');
+  freezeMessage(message);
+  if (p !== null) deliver(p, message);
+  return message;
+}
+
+function deliver(p: Proc, message: unknown): void {
+  if (p.status === DEAD) return;
+  if (p.status === WAITING && p.patterns !== null) {
+    let matched: boolean;
+    try {
+      matched = p.patterns === ANY || matches(p.patterns, message);
+    } catch (error) {
+      // A pattern that throws crashes the receiver, not the sender.
+      kill(p, error);
+      return;
+    }
+    if (matched) {
+      // The receiver has already looked at everything older, so this one goes straight to it.
+      wake(p, message);
+      return;
+    }
+  }
+  if (p.mailbox === null) p.mailbox = [];
+  p.mailbox.push(message);
+}
+
+function wake(p: Proc, value: unknown): void {
+  p.patterns = null;
+  if (p.timer !== null) {
+    clearTimeout(p.timer);
+    p.timer = null;
+  }
+  p.resume = value;
+  enqueue(p);
+}
+
+function matches(patterns: Pattern | readonly Pattern[], message: unknown): boolean {
+  if (typeof patterns === 'function') return patterns(message);
+  for (let i = 0; i < patterns.length; i++) if ((patterns[i] as Pattern)(message)) return true;
+  return false;
+}
+
+/**
+ * Deep-freezes plain objects and arrays. Other objects (Pid, Ref, Error, Buffer, Map) travel by
+ * reference; an already-frozen object is trusted to be frozen all the way down.
+ */
+export function freezeMessage(message: unknown): void {
+  if (typeof message !== 'object' || message === null || Object.isFrozen(message)) return;
+  if (Array.isArray(message)) {
+    Object.freeze(message);
+    for (let i = 0; i < message.length; i++) freezeMessage(message[i]);
+    return;
+  }
+  const proto = Object.getPrototypeOf(message);
+  if (proto !== Object.prototype && proto !== null) return;
+  Object.freeze(message);
+  for (const key in message) freezeMessage((message as Record<string, unknown>)[key]);
+}
+
+/**
+ * Selective receive: takes the first message, in mailbox order, that matches any of `patterns`
+ * (all messages when absent); the others keep their places. With `after`, gives `TIMEOUT` when
+ * nothing matches in time; `after: 0` only looks. Use as `const m = yield* receive(...)`.
+ */
+export function receive(): Generator<Suspend, unknown, unknown>;
+export function receive<P extends Pattern>(patterns: P | readonly P[]): Generator<Suspend, Matched<P>, unknown>;
+export function receive<P extends Pattern>(
+  patterns: P | readonly P[] | undefined,
+  options: ReceiveOptions,
+): Generator<Suspend, Matched<P> | Timeout, unknown>;
+export function* receive(
+  patterns?: Pattern | readonly Pattern[],
+  options?: ReceiveOptions,
+): Generator<Suspend, unknown, unknown> {
+  const p = running('receive');
+  const after = options?.after;
+  if (after !== undefined && !(after >= 0)) throw new ActorError('badarg', `receive: bad timeout ${after}`);
+  if (++p.reductions > REDUCTIONS) yield RESCHEDULE;
+  const wanted: Patterns | typeof ANY = patterns === undefined ? ANY : patterns;
+  const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
+  if (found !== NO_MATCH) return found;
+  if (after === 0) return TIMEOUT;
+  p.patterns = wanted;
+  if (after !== undefined && after !== Number.POSITIVE_INFINITY) {
+    p.timer = setTimeout(receiveTimedOut, Math.min(after, 4294967295), p);
+  }
+  return yield SUSPEND;
+}
+
+function receiveTimedOut(p: Proc): void {
+  p.timer = null;
+  if (p.status === WAITING && p.patterns !== null) wake(p, TIMEOUT);
+}
+
+/** Suspends for `ms` without taking any message (`receive after T -> ok end`). */
+export function* sleep(ms: number): Generator<Suspend, void, unknown> {
+  yield* receive(() => false, { after: ms });
+}
+
+function takeFirst(p: Proc): unknown {
+  const box = p.mailbox;
+  if (box === null || p.head >= box.length) return NO_MATCH;
+  return takeAt(p, box, p.head);
+}
+
+function takeMatch(p: Proc, patterns: Pattern | readonly Pattern[]): unknown {
+  const box = p.mailbox;
+  if (box === null) return NO_MATCH;
+  for (let i = p.head; i < box.length; i++) if (matches(patterns, box[i])) return takeAt(p, box, i);
+  return NO_MATCH;
+}
+
+function takeAt(p: Proc, box: unknown[], i: number): unknown {
+  const message = box[i];
+  if (i !== p.head) {
+    box.splice(i, 1);
+  } else if (++p.head === box.length) {
+    box.length = 0;
+    p.head = 0;
+  } else {
+    box[i] = undefined;
+    // Compact now and then so a long-lived queue does not grow without bound.
+    if (p.head > 1024 && p.head * 2 > box.length) {
+      box.splice(0, p.head);
+      p.head = 0;
+    }
+  }
+  return message;
+}
+
+/** How many messages wait in the running process's mailbox. */
+export function mailboxSize(): number {
+  const p = running('mailboxSize');
+  return p.mailbox === null ? 0 : p.mailbox.length - p.head;
+}
+
+// ---------------------------------------------------------------- links and exit signals
+
+/** Sets whether exit signals arrive as `EXIT` messages; returns the previous setting. */
+export function trapExits(on: boolean): boolean {
+  const p = running('trapExits');
+  const previous = p.trapExit;
+  p.trapExit = on;
+  return previous;
+}
+
+/**
+ * Links the running process with `pid` (both ways; once per pair; to itself: nothing). Linking to
+ * a dead process is a `noproc` error, or an `EXIT` with `noproc` when trapping exits.
+ */
+export function link(pid: Pid): void {
+  const me = running('link');
+  const other = procOf(pid);
+  if (other === me) return;
+  if (other === null) {
+    if (me.trapExit) deliver(me, Object.freeze({ type: 'EXIT', from: pid, reason: 'noproc' }));
+    else throw new ActorError('noproc', `link: ${pid} is not alive`);
+    return;
+  }
+  addLink(me, other);
+}
+
+function addLink(a: Proc, b: Proc): void {
+  if (a.links === null) a.links = new Set();
+  if (b.links === null) b.links = new Set();
+  a.links.add(b);
+  b.links.add(a);
+}
+
+export function unlink(pid: Pid): void {
+  const me = running('unlink');
+  const other = procOf(pid);
+  me.links?.delete(other as Proc);
+  other?.links?.delete(me);
+}
+
+/**
+ * `exit(reason)`: the running process ends with `reason` (not a signal: trapping does not stop it).
+ * `exit(pid, reason)`: sends an exit signal. `kill` cannot be trapped and ends the target with
+ * `killed`; `normal` is ignored unless the target traps exits (or is the sender itself).
+ */
+export function exit(reason: ExitReason): never;
+export function exit(pid: Pid, reason: ExitReason): void;
+export function exit(...args: [ExitReason] | [Pid, ExitReason]): void {
+  if (args.length === 1) {
+    const me = running('exit');
+    me.pendingExit = args[0];
+    throw new ProcessExit(args[0]);
+  }
+  const [pid, reason] = args;
+  const target = procOf(pid);
+  if (target !== null) signal(target, current, reason, false);
+}
+
+function signal(target: Proc, from: Proc | null, reason: ExitReason, viaLink: boolean): void {
+  if (target.status === DEAD) return;
+  if (reason === 'kill' && !viaLink) {
+    kill(target, 'killed');
+  } else if (target.trapExit) {
+    deliver(target, Object.freeze({ type: 'EXIT', from: from?.pid, reason }));
+  } else if (reason !== 'normal') {
+    kill(target, reason);
+  } else if (!viaLink && from === target) {
+    kill(target, 'normal');
+  }
+}
+
+function kill(target: Proc, reason: ExitReason): void {
+  if (target.pendingExit === NO_EXIT) target.pendingExit = reason;
+  if (target === current) throw new ProcessExit(reason);
+  if (target.status === WAITING) {
+    if (target.timer !== null) clearTimeout(target.timer);
+    target.timer = null;
+    target.patterns = null;
+    enqueue(target);
+  }
+}
+
+// ---------------------------------------------------------------- monitors
+
+/**
+ * Watches `target` (a Pid or a name): a `DOWN` message arrives when it ends, with its reason, or at
+ * once with `noproc` if it is not alive. Each call is an independent monitor.
+ */
+export function monitor(target: Pid | string): Ref {
+  const me = running('monitor');
+  const p = typeof target === 'string' ? (names.get(target) ?? null) : procOf(target);
+  if (p === null) {
+    const ref = new Ref();
+    deliver(me, Object.freeze({ type: 'DOWN', ref, pid: target, reason: 'noproc' }));
+    return ref;
+  }
+  return watch(me, p, typeof target === 'string' ? target : undefined);
+}
+
+function watch(watcher: Proc, target: Proc, byName?: string): Ref {
+  const ref = new Ref();
+  if (target.watchers === null) target.watchers = new Map();
+  if (watcher.watching === null) watcher.watching = new Map();
+  target.watchers.set(ref, watcher);
+  watcher.watching.set(ref, target);
+  if (byName !== undefined) namedMonitors.set(ref, byName);
+  return ref;
+}
+// The few monitors taken by name, so their DOWN names the process the way it was asked for.
+const namedMonitors = new Map<Ref, string>();
+
+/**
+ * Removes a monitor: no DOWN for it is enqueued afterwards. With `flush`, also removes one already
+ * queued. Returns true if the monitor was still active (so no DOWN will ever be seen for it).
+ */
+export function demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+  const me = running('demonitor');
+  const target = me.watching?.get(ref);
+  namedMonitors.delete(ref);
+  if (target !== undefined) {
+    me.watching?.delete(ref);
+    target.watchers?.delete(ref);
+    return true;
+  }
+  if (options?.flush) takeMatch(me, (m) => isDown(m) && m.ref === ref);
+  return false;
+}
+
+/** Type guards for the runtime's own messages. */
+export function isDown(message: unknown): message is DownMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'DOWN';
+}
+
+export function isExit(message: unknown): message is ExitMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'EXIT';
+}
