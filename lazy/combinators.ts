@@ -318,8 +318,9 @@ export function concat<T>(...sources: Source<T>[]): Lazy<T> {
 }
 
 /**
- * Read-ahead: once first pulled, keeps pulling the source until `size` items wait unread, then stops
- * until the consumer takes some. A run is taken whole, so the buffer may pass `size` by one run.
+ * Read-ahead: once first pulled, keeps pulling the source in the background until `size` items wait
+ * in the buffer, then stops until the consumer takes some. The consumer takes everything buffered at
+ * once (as one run), so at most `size` items wait here beyond those it holds.
  */
 export function buffer<T>(size: number, source: Source<T>): Lazy<T> {
   const upstream = from(source);
@@ -347,6 +348,8 @@ class ReadAhead<T> implements Puller<T> {
   readonly #source: Puller<T>;
   readonly #size: number;
   #items: T[] = [];
+  /** A run only partly taken into the buffer: a run may be long (even endless), the buffer may not. */
+  #run: Run<T> | undefined;
   #reading = false;
   #ended = false;
   #failure: { error: unknown } | undefined;
@@ -378,23 +381,29 @@ class ReadAhead<T> implements Puller<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#items = [];
+    this.#run = undefined;
     this.#signal();
     await this.#source.close();
   }
 
-  /** Pulls from the source in the background until enough is buffered or it ends. */
+  /** Takes items into the buffer, pulling the source in the background, until it holds `size`. */
   fill(): void {
-    if (this.#reading || this.#ended || this.#failure || this.#closed) return;
-    if (this.#items.length >= this.#size) return;
+    if (this.#reading || this.#closed) return;
+    while (this.#run && this.#items.length < this.#size) {
+      const item = this.#run.next();
+      if (item.done) this.#run = undefined;
+      else this.#items.push(item.value);
+    }
+    if (this.#run || this.#ended || this.#failure || this.#items.length >= this.#size) return;
     this.#reading = true;
     this.#source.pull().then(
       (run) => {
         this.#reading = false;
         if (this.#closed) return;
-        if (run) for (let item = run.next(); !item.done; item = run.next()) this.#items.push(item.value);
+        if (run) this.#run = run;
         else this.#ended = true;
-        this.#signal();
         this.fill();
+        this.#signal();
       },
       (error: unknown) => {
         this.#reading = false;

@@ -1,0 +1,182 @@
+/**
+ * The combinators: what each computes, that each stays lazy (pulls only what is asked for), and
+ * that each passes a stop on to its sources — over in-memory sources and over real sockets.
+ */
+import { describe, expect, it } from 'vitest';
+import { poems } from '../../poetry/poems/index.ts';
+import { startFastServer, startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
+import {
+  buffer,
+  cancelOn,
+  concat,
+  contents,
+  filter,
+  from,
+  lines,
+  map,
+  merge,
+  naturals,
+  retry,
+  TimeoutError,
+  take,
+  timeout,
+  toArray,
+  zip,
+} from '../index.ts';
+import { counting, eventually, pause, probe, serve } from './helpers.ts';
+
+describe('infinite sources', () => {
+  it('take(3, naturals()) is [0, 1, 2]', async () => {
+    expect(await toArray(take(3, naturals()))).toEqual([0, 1, 2]);
+  });
+
+  it('map and filter over an infinite source evaluate only what take asks for', async () => {
+    const mapped: number[] = [];
+    const square = (n: number) => {
+      mapped.push(n);
+      return n * n;
+    };
+    const evens = filter((n: number) => n % 2 === 0, map(square, naturals()));
+    expect(await toArray(take(3, evens))).toEqual([0, 4, 16]);
+    expect(mapped).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('lines', () => {
+  it('splits across chunk boundaries, drops \\r of \\r\\n even when split, keeps a last line without \\n', async () => {
+    const chunks = ['one\r', '\ntw', 'o\n\nthr', 'ee'];
+    expect(await toArray(lines(chunks))).toEqual(['one', 'two', '', 'three']);
+    expect(await toArray(lines(['a\n']))).toEqual(['a']);
+    expect(await toArray(lines([]))).toEqual([]);
+  });
+
+  it('gives back the poem, line for line, from a server sending 7 bytes at a time', async () => {
+    const text = poems['border-cafe'].text;
+    const server = await serve(startSlowServer({ poem: text, numBytes: 7, delay: 0.0005 }));
+    expect(await toArray(lines(contents(server.address)))).toEqual(text.replace(/\n$/, '').split('\n'));
+  });
+});
+
+describe('zip', () => {
+  it('pairs items in step and ends with the shortest', async () => {
+    expect(await toArray(zip(naturals(), ['a', 'b']))).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+  });
+
+  it('stops every source when one ends — including a socket whose read is still pending', async () => {
+    const short = await serve(startFastServer({ poem: 'one line\n' }));
+    const stalled = await serve(startFaultyServer({ mode: 'stall' }));
+    const pairs = await toArray(zip(lines(contents(short.address)), lines(contents(stalled.address))));
+    expect(pairs).toHaveLength(1);
+    await eventually(() => stalled.stats.closedByClient === 1, 'the stalled server to see the hang-up');
+  });
+});
+
+describe('merge', () => {
+  it('yields the fast source’s items before the slow one’s', async () => {
+    const slow = await serve(startSlowServer({ poem: 'slow 1\nslow 2\n', numBytes: 3, delay: 0.2 }));
+    const fast = await serve(startFastServer({ poem: 'fast 1\nfast 2\nfast 3\n' }));
+    const order = await toArray(merge(lines(contents(slow.address)), lines(contents(fast.address))));
+    expect(order).toEqual(['fast 1', 'fast 2', 'fast 3', 'slow 1', 'slow 2']);
+  });
+
+  it('ends when every source has ended and fails with the first failure, closing the rest', async () => {
+    expect((await toArray(merge([1, 2], [3]))).sort()).toEqual([1, 2, 3]);
+    const stalled = await serve(startFaultyServer({ mode: 'stall' }));
+    const reset = await serve(startFaultyServer({ mode: 'reset' }));
+    await expect(toArray(merge(contents(stalled.address), contents(reset.address)))).rejects.toMatchObject({
+      code: 'RESET',
+    });
+    await eventually(() => stalled.stats.closedByClient === 1, 'the stalled server to see the hang-up');
+  });
+});
+
+describe('concat', () => {
+  it('opens each source only when the previous one has ended', async () => {
+    const first = await serve(startSlowServer({ poem: poems.kettle.text, numBytes: 100, delay: 0.02 }));
+    const second = await serve(startFastServer({ poem: poems.semaphore.text }));
+    const iterator = concat(contents(first.address), contents(second.address))[Symbol.asyncIterator]();
+    let text = '';
+    for (let item = await iterator.next(); !item.done; item = await iterator.next()) {
+      if (text.length < poems.kettle.text.length) expect(second.stats.connections).toBe(0);
+      text += item.value;
+    }
+    expect(text).toBe(poems.kettle.text + poems.semaphore.text);
+  });
+});
+
+describe('buffer (read-ahead)', () => {
+  it('reads ahead up to its size, no further, before anything is taken', async () => {
+    const seen = { produced: 0 };
+    const source = map((n: number) => {
+      seen.produced += 1;
+      return n;
+    }, from(counting()));
+    // A synchronous iterable is one endless run: the buffer must take from it piecemeal.
+    const iterator = buffer(5, source)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe(0);
+    await pause(50);
+    // Five handed to the consumer's run, at most five more waiting in the buffer.
+    expect(seen.produced).toBeLessThanOrEqual(10);
+    await iterator.return?.();
+  });
+
+  it('reads ahead in the background: chunks arrive while the consumer is not pulling', async () => {
+    const server = await serve(startFastServer({ poem: poems['night-ferry'].text }));
+    const iterator = buffer(1000, contents(server.address))[Symbol.asyncIterator]();
+    await iterator.next();
+    await eventually(() => server.stats.bytesSent === Buffer.byteLength(poems['night-ferry'].text), 'read-ahead');
+    await iterator.return?.();
+  });
+});
+
+describe('timeout and cancelOn', () => {
+  it('timeout fails a stalled read with its error and hangs up; the timer does not outlive it', async () => {
+    const stalled = await serve(startFaultyServer({ mode: 'stall' }));
+    await expect(toArray(timeout(100, contents(stalled.address)))).rejects.toBeInstanceOf(TimeoutError);
+    await eventually(() => stalled.stats.closedByClient === 1, 'the stalled server to see the hang-up');
+  });
+
+  it('timeout lets a sequence that finishes in time through', async () => {
+    expect(await toArray(timeout(10_000, take(3, naturals())))).toEqual([0, 1, 2]);
+  });
+
+  it('cancelOn rejects the pending read when the signal aborts and hangs up', async () => {
+    const stalled = await serve(startFaultyServer({ mode: 'stall' }));
+    const controller = new AbortController();
+    const reading = toArray(cancelOn(controller.signal, contents(stalled.address)));
+    await eventually(() => stalled.stats.connections === 1, 'the connection');
+    controller.abort(new Error('stop'));
+    await expect(reading).rejects.toThrow('stop');
+    await eventually(() => stalled.stats.closedByClient === 1, 'the stalled server to see the hang-up');
+  });
+});
+
+describe('retry', () => {
+  it('runs the source again after a failure before anything was handed on', async () => {
+    const flaky = await serve(startFaultyServer({ mode: 'flaky', failFirst: 2, poem: poems.kettle.text }));
+    expect((await toArray(retry(2, contents(flaky.address)))).join('')).toBe(poems.kettle.text);
+    expect(flaky.stats.connections).toBe(3);
+  });
+
+  it('does not run it again once items have gone downstream (they would be handed out twice)', async () => {
+    const { source, seen } = probe([1, 2]);
+    let attempts = 0;
+    const failing = concat(
+      from({
+        [Symbol.asyncIterator]: () => {
+          attempts += 1;
+          return source[Symbol.asyncIterator]();
+        },
+      }),
+      from({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('broken')) }),
+      }),
+    );
+    await expect(toArray(retry(3, failing))).rejects.toThrow('broken');
+    expect(attempts).toBe(1);
+    expect(seen.finallyRan).toBe(true);
+  });
+});
