@@ -55,7 +55,7 @@ export async function eventually(condition: () => boolean, what: string, boundMs
   }
 }
 
-/** Our kinds of handle still open: sockets, servers and timers (the test runner's pipes are not ours). */
+/** Handles of the kinds servers and clients open: sockets, servers and timers (not the runner's pipes). */
 export function openHandles(): string[] {
   return process.getActiveResourcesInfo().filter((kind) => /TCP|Timeout/.test(kind));
 }
