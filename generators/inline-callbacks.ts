@@ -53,13 +53,13 @@ export function inlineCallbacks<A extends unknown[], R>(
   fn: (...args: A) => InlineGenerator<R>,
 ): (...args: A) => Deferred<R> {
   return (...args: A) => {
-    const generator: unknown = fn(...args);
+    const generator = fn(...args);
     if (!isGenerator(generator)) {
       throw new TypeError(
         `inlineCallbacks needs a generator function; ${fn.name || 'the function'} returned ${describe(generator)}`,
       );
     }
-    return new Coroutine(generator as InlineGenerator<R>).start();
+    return new Coroutine(generator).start();
   };
 }
 
@@ -87,18 +87,22 @@ export function ensureDeferred<R>(value: Deferred<R> | InlineGenerator<R>): Defe
 /** Internal: the error a cancel plants on the caller's Deferred, so that its first link can hand over. */
 class CancelHandOver extends Error {}
 
-/** One running generator: where its result goes and what it waits on. */
+/**
+ * One running generator: where its result goes and what it waits on. The functions it hands to
+ * Deferreds are shared module functions with the coroutine as an extra argument, not closures made
+ * per call: a call then costs one generator, one Deferred and this object.
+ */
 class Coroutine<R> {
-  readonly #generator: InlineGenerator<R>;
+  readonly generator: InlineGenerator<R>;
   /** The Deferred the generator's outcome fires: the caller's, or after a cancel, a fresh one it waits on. */
-  #target: Deferred<R>;
+  target: Deferred<R>;
   /** The Deferred the generator is suspended on; cancelling the caller's Deferred cancels this one. */
-  #waitingOn: Deferred<unknown> | undefined;
+  waitingOn: Deferred<unknown> | undefined = undefined;
   /** True while the driver loop is still on the stack after attaching to a Deferred. */
-  #attaching = false;
+  attaching = false;
   /** Set when the Deferred just attached to fired during `addBoth`: the loop takes the result itself. */
-  #firedWhileAttaching = false;
-  #attachedResult: unknown;
+  firedWhileAttaching = false;
+  attachedResult: unknown = undefined;
   /**
    * The caller's async context (what AsyncLocalStorage reads). A Deferred that fires later resumes
    * the generator from whatever context fired it; resuming inside this resource keeps the generator
@@ -107,56 +111,22 @@ class Coroutine<R> {
    * then: a coroutine that never waits pays nothing. (`AsyncLocalStorage.snapshot()` would say the
    * same, but costs over a hundred times more on Node 20.)
    */
-  #context: AsyncResource | undefined;
+  context: AsyncResource | undefined = undefined;
 
   constructor(generator: InlineGenerator<R>) {
-    this.#generator = generator;
-    this.#target = this.#newTarget();
+    this.generator = generator;
+    this.target = newTarget(this);
   }
 
   start(): Deferred<R> {
-    const caller = this.#target;
-    this.#resume(undefined, false);
+    const caller = this.target;
+    this.resume(undefined, false);
     return caller;
   }
 
-  /**
-   * A Deferred whose cancel does not fail it outright. Twisted's trick, done with public links: the
-   * canceller errbacks it with `CancelHandOver`, which only its own first link sees (added here,
-   * before anyone else can add links). That link cancels what the generator waits on and returns a
-   * fresh target, so this Deferred is chained to whatever the generator does next: it may catch the
-   * `CancelledError`, return a value, or go on yielding.
-   */
-  #newTarget(): Deferred<R> {
-    const target: Deferred<R> = new Deferred<R>(() => target.errback(new CancelHandOver()));
-    target.addErrback((failure: Failure) => {
-      if (!(failure.value instanceof CancelHandOver)) return failure;
-      this.#target = this.#newTarget();
-      const awaited = this.#waitingOn;
-      // Cancelled while running (from inside its own body): there is nothing to interrupt; it goes on.
-      awaited?.cancel();
-      return this.#target;
-    });
-    return target;
-  }
-
-  /** Called by each awaited Deferred. Returns `undefined`: yielding consumes the Deferred's result. */
-  readonly #gotResult = (result: unknown): undefined => {
-    if (this.#attaching) {
-      this.#firedWhileAttaching = true;
-      this.#attachedResult = result;
-    } else {
-      this.#waitingOn = undefined;
-      const context = this.#context as AsyncResource;
-      if (result instanceof Failure) context.runInAsyncScope(this.#resume, this, result.value, true);
-      else context.runInAsyncScope(this.#resume, this, result, false);
-    }
-    return undefined;
-  };
-
   /** The driver loop: step the generator until it waits on an unfired Deferred or finishes. */
-  #resume(input: unknown, thrown: boolean): void {
-    const generator = this.#generator;
+  resume(input: unknown, thrown: boolean): void {
+    const generator = this.generator;
     for (;;) {
       let step: IteratorResult<unknown, R>;
       // Only the step is guarded: the caller's links run inside `callback`/`errback`, and what they
@@ -164,11 +134,11 @@ class Coroutine<R> {
       try {
         step = thrown ? generator.throw(input) : generator.next(input);
       } catch (error) {
-        this.#target.errback(new Failure(error));
+        this.target.errback(new Failure(error));
         return;
       }
       if (step.done) {
-        this.#target.callback(step.value);
+        this.target.callback(step.value);
         return;
       }
       let awaited = step.value;
@@ -187,21 +157,60 @@ class Coroutine<R> {
         }
       }
       const deferred = awaited as Deferred<unknown>;
-      this.#attaching = true;
-      this.#firedWhileAttaching = false;
-      deferred.addBoth(this.#gotResult);
-      this.#attaching = false;
-      if (!this.#firedWhileAttaching) {
-        this.#waitingOn = deferred;
-        this.#context ??= new AsyncResource('inlineCallbacks');
+      this.attaching = true;
+      this.firedWhileAttaching = false;
+      deferred.addBoth(gotResult, this);
+      this.attaching = false;
+      if (!this.firedWhileAttaching) {
+        this.waitingOn = deferred;
+        this.context ??= new AsyncResource('inlineCallbacks');
         return;
       }
-      const result = this.#attachedResult;
-      this.#attachedResult = undefined;
+      const result = this.attachedResult;
+      this.attachedResult = undefined;
       thrown = result instanceof Failure;
       input = thrown ? (result as Failure).value : result;
     }
   }
+}
+
+/** The link on each awaited Deferred. Returns `undefined`: yielding consumes the Deferred's result. */
+function gotResult(result: unknown, coroutine: Coroutine<unknown>): undefined {
+  if (coroutine.attaching) {
+    coroutine.firedWhileAttaching = true;
+    coroutine.attachedResult = result;
+  } else {
+    coroutine.waitingOn = undefined;
+    const context = coroutine.context as AsyncResource;
+    if (result instanceof Failure) context.runInAsyncScope(coroutine.resume, coroutine, result.value, true);
+    else context.runInAsyncScope(coroutine.resume, coroutine, result, false);
+  }
+  return undefined;
+}
+
+/**
+ * A Deferred whose cancel does not fail it outright. Twisted's trick, done with public links: the
+ * canceller errbacks it with `CancelHandOver`, which only its own first link sees (added here,
+ * before anyone else can add links). That link cancels what the generator waits on and returns a
+ * fresh target, so this Deferred is chained to whatever the generator does next: it may catch the
+ * `CancelledError`, return a value, or go on yielding.
+ */
+function newTarget<R>(coroutine: Coroutine<R>): Deferred<R> {
+  const target = new Deferred<R>(plantHandOver);
+  target.addErrback(handOver, coroutine);
+  return target;
+}
+
+function plantHandOver(target: Deferred<unknown>): void {
+  target.errback(new CancelHandOver());
+}
+
+function handOver<R>(failure: Failure, coroutine: Coroutine<R>): Failure | Deferred<R> {
+  if (!(failure.value instanceof CancelHandOver)) return failure;
+  coroutine.target = newTarget(coroutine);
+  // Cancelled while running (from inside its own body): there is nothing to interrupt; it goes on.
+  coroutine.waitingOn?.cancel();
+  return coroutine.target;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -212,8 +221,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** What every generator object inherits from (`%GeneratorPrototype%`). */
+const generatorPrototype: object = Object.getPrototypeOf(function* () {}.prototype);
+
 function isGenerator(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Generator]';
+  return typeof value === 'object' && value !== null && generatorPrototype.isPrototypeOf(value);
 }
 
 function describe(value: unknown): string {
