@@ -1,0 +1,187 @@
+/**
+ * The terminal report: one table per scenario (contenders as rows: medians, spread, ratios to the
+ * ideal and to the raw baseline, the best in each column marked), then one table per micro suite.
+ * Plain text when piped (the best marked with `*`), colour on a TTY (the best in green, failures in
+ * red) — the words are the same either way, so a piped report loses nothing.
+ */
+
+import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
+import type { MicroResult } from '../micro-process.ts';
+
+export interface Style {
+  readonly best: (text: string) => string;
+  readonly bad: (text: string) => string;
+  readonly dim: (text: string) => string;
+  readonly heading: (text: string) => string;
+}
+
+export const plainStyle: Style = {
+  best: (text) => `${text}*`,
+  bad: (text) => text,
+  dim: (text) => text,
+  heading: (text) => text,
+};
+
+const ansi = (code: string) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
+export const colourStyle: Style = { best: ansi('1;32'), bad: ansi('31'), dim: ansi('2'), heading: ansi('1') };
+
+/** Visible width of a cell (colour codes take no room). */
+function width(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colour codes is the point
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+/** Columns: the first left-aligned, the rest right-aligned (numbers). */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(width(title), ...rows.map((row) => width(row[column] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => {
+        const pad = ' '.repeat(widths[column]! - width(cell));
+        return column === 0 ? cell + pad : pad + cell;
+      })
+      .join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+export const ratio = (value: number | undefined) => (value === undefined ? '' : `${value.toFixed(2)}×`);
+
+/** A column of a scenario table: how to read the figure, how to print it, and which way is better. */
+interface Column {
+  readonly title: string;
+  readonly value: (row: Row) => number | undefined;
+  readonly format: (value: number) => string;
+  /** Which way is better; `none` for figures that describe rather than compete (the spread). */
+  readonly better: 'lower' | 'higher' | 'none';
+}
+
+export function scenarioColumns(scenario: ScenarioResult): Column[] {
+  const anyRow = (pick: (row: Row) => number | undefined) => scenario.rows.some((row) => pick(row) !== undefined);
+  const columns: Column[] = [
+    { title: 'wall (median)', value: (row) => row.median?.wallMs, format: seconds, better: 'lower' },
+    {
+      title: 'spread',
+      value: (row) => (row.samples.length > 1 ? row.spread?.pct : undefined),
+      format: (v) => `±${(v / 2).toFixed(0)}%`,
+      better: 'none',
+    },
+    { title: 'CPU', value: (row) => row.median?.cpuMs, format: seconds, better: 'lower' },
+    { title: 'peak RSS', value: (row) => row.median?.maxRssMB, format: (v) => `${v.toFixed(0)} MB`, better: 'lower' },
+  ];
+  if (scenario.idealMs !== undefined) {
+    columns.push({ title: '× ideal', value: (row) => row.vsIdeal, format: ratio, better: 'lower' });
+  }
+  columns.push({ title: '× raw', value: (row) => row.vsRaw, format: ratio, better: 'lower' });
+  if (anyRow((row) => row.median?.bigMBps)) {
+    columns.push({
+      title: 'big MB/s',
+      value: (row) => row.median?.bigMBps,
+      format: (v) => v.toFixed(0),
+      better: 'higher',
+    });
+  }
+  if (anyRow((row) => row.median?.lateMs)) {
+    columns.push({
+      title: 'slow late',
+      value: (row) => row.median?.lateMs,
+      format: (v) => `${v.toFixed(0)} ms`,
+      better: 'lower',
+    });
+  }
+  return columns;
+}
+
+/** The best value of a column among the rows that have one (the raw baseline competes too). */
+export function bestOf(column: Column, rows: readonly Row[]): number | undefined {
+  const values = rows.map(column.value).filter((value): value is number => value !== undefined && !Number.isNaN(value));
+  if (values.length < 2 || column.better === 'none') return undefined;
+  return column.better === 'lower' ? Math.min(...values) : Math.max(...values);
+}
+
+export function scenarioHeadline(scenario: ScenarioResult): string {
+  const parts = [`${scenario.tasks.toLocaleString('en')} tasks`];
+  if (scenario.idealMs !== undefined) parts.push(`ideal ${seconds(scenario.idealMs)}`);
+  if (scenario.sumMs !== undefined) parts.push(`sum of schedules (a blocking client) ${seconds(scenario.sumMs)}`);
+  return parts.join(', ');
+}
+
+export function renderScenario(scenario: ScenarioResult, style: Style): string {
+  const columns = scenarioColumns(scenario);
+  const best = columns.map((column) => bestOf(column, scenario.rows));
+  const rows = scenario.rows.map((row) => {
+    if (row.status !== 'ok') {
+      const label = row.status === 'failed' ? style.bad('FAILED') : style.dim('skipped');
+      return [row.contender, label, ...columns.slice(1).map(() => '')];
+    }
+    return [
+      row.contender,
+      ...columns.map((column, index) => {
+        const value = column.value(row);
+        if (value === undefined || Number.isNaN(value)) return '';
+        const text = column.format(value);
+        return value === best[index] ? style.best(text) : text;
+      }),
+    ];
+  });
+  const notes = scenario.rows.flatMap((row) =>
+    row.notes.map((note) => `  ${row.contender}: ${row.status === 'failed' ? style.bad(note) : style.dim(note)}`),
+  );
+  return [
+    style.heading(scenario.title),
+    style.dim(`  ${scenarioHeadline(scenario)}`),
+    ...scenario.warnings.map((warning) => style.bad(`  ${warning}`)),
+    textTable(['model', ...columns.map((column) => column.title)], rows),
+    ...notes,
+  ].join('\n');
+}
+
+export function budgetVerdict(suite: MicroResult): string {
+  if (!suite.budget) return '';
+  const verdict = suite.budgetMet === undefined ? 'not judged' : suite.budgetMet ? 'met' : 'NOT met';
+  return `budget: ${suite.budget} — ${verdict}`;
+}
+
+export function renderMicro(suite: MicroResult, style: Style): string {
+  const head = [style.heading(`micro: ${suite.name}`), style.dim(`  ${suite.description} (${suite.module})`)];
+  if (suite.error) return [...head, style.bad(`  could not run: ${suite.error}`)].join('\n');
+  const fastest = Math.max(...suite.rows.map((row) => row.opsPerSec).filter((v) => !Number.isNaN(v)));
+  const rows = suite.rows.map((row) =>
+    row.error
+      ? [row.name, style.bad('error'), '', '', row.error]
+      : [
+          row.name === suite.baseline ? `${row.name} (baseline)` : row.name,
+          row.opsPerSec === fastest
+            ? style.best(Math.round(row.opsPerSec).toLocaleString('en'))
+            : Math.round(row.opsPerSec).toLocaleString('en'),
+          row.nsPerOp.toFixed(0),
+          ratio(row.vsBaseline),
+          `±${row.rmePct.toFixed(1)}%`,
+        ],
+  );
+  const budget = budgetVerdict(suite);
+  return [
+    ...head,
+    textTable(['row', 'ops/s (median)', 'ns/op', '× baseline speed', 'rme'], rows),
+    ...(budget ? [`  ${suite.budgetMet === false ? style.bad(budget) : budget}`] : []),
+  ].join('\n');
+}
+
+export function renderReport(report: BenchReport, style: Style): string {
+  const env = report.environment;
+  const header = style.dim(
+    `Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.memoryGB} GB · commit ${env.gitCommit} · ` +
+      `${report.runs} run(s) per model, interleaved${report.quick ? ' · QUICK sizes' : ''}`,
+  );
+  const legend = style.dim(
+    'wall = median over runs; spread = ±half the range; CPU = user+sys of the client process; ' +
+      `× raw = wall ÷ the raw Node client's; ${style === plainStyle ? '* = best in column; ' : ''}FAILED runs get no time.`,
+  );
+  return [
+    header,
+    legend,
+    '',
+    ...report.scenarios.map((scenario) => `${renderScenario(scenario, style)}\n`),
+    ...report.micro.map((suite) => `${renderMicro(suite, style)}\n`),
+  ].join('\n');
+}
