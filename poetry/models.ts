@@ -6,9 +6,10 @@ import { actorsModel } from '../actors/client.ts';
 import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
 import { lazyModel } from '../lazy/client.ts';
+import { deferredModel } from '../reactor/deferred-client.ts';
 import type { Model } from './contract.ts';
 
-export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel];
+export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel, deferredModel];
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {
