@@ -1,0 +1,203 @@
+/**
+ * `npm run diff -- <modelA> <modelB> [--part receive]`: two models' clients side by side, part by
+ * part (connect, receive, finish, …), so the same job done two ways can be read line against line.
+ *
+ * With no models it lists the models and the parts; `--all` shows one part (or every part) across
+ * every model, one after another; `--html out.html` writes the comparison as a static page with one
+ * column per model, highlighted by highlight.js and readable offline. On a terminal the output is
+ * fitted to its width and coloured; through a pipe it is plain text, 120 columns unless `--width`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
+import hljs from 'highlight.js/lib/core';
+import typescript from 'highlight.js/lib/languages/typescript';
+import type { Model } from './contract.ts';
+import { isMain } from './is-main.ts';
+import { findModel, models } from './models.ts';
+import { type ClientPart, clientParts } from './parts.ts';
+import { type PartSource, readModelParts } from './regions.ts';
+
+const usage = `Usage: npm run diff -- [modelA modelB] [options]
+
+Shows two models' clients side by side, part by part.
+
+  (no models)        list the models and the parts
+  --part <name>      only this part (${clientParts.map((p) => p.name).join(', ')})
+  --all              every model, one after another (with --part: that part across all models)
+  --html <file>      write a static HTML page, one column per model (the named models, or all)
+  --width <columns>  output width (default: the terminal's, or 120 through a pipe)
+  --help             this text`;
+
+interface Style {
+  heading(text: string): string;
+  dim(text: string): string;
+}
+
+const plain: Style = { heading: (t) => t, dim: (t) => t };
+const ansi: Style = { heading: (t) => `\x1b[1;36m${t}\x1b[0m`, dim: (t) => `\x1b[2m${t}\x1b[0m` };
+
+/** Lines of one model's part, as shown in a column: a `file:line` label before each piece. */
+function partLines(source: PartSource, style: Style): string[] {
+  if (source.notApplicable !== undefined) return [style.dim(`(not applicable: ${source.notApplicable})`)];
+  if (source.pieces.length === 0) return [style.dim('(not marked)')];
+  return source.pieces.flatMap((piece) => [style.dim(`${piece.file}:${piece.line}`), ...piece.lines]);
+}
+
+/** Cuts a line into pieces of at most `width` columns; continuations start with `↪`. */
+function wrap(line: string, width: number): string[] {
+  if (visibleLength(line) <= width) return [line];
+  const chars = [...line];
+  const out = [chars.slice(0, width).join('')];
+  for (let at = width; at < chars.length; at += width - 1) out.push(`↪${chars.slice(at, at + width - 1).join('')}`);
+  return out;
+}
+
+function visibleLength(text: string): number {
+  return [...stripVTControlCharacters(text)].length;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - visibleLength(text)));
+}
+
+/** Two columns, part by part, each part under a full-width heading. */
+export function sideBySide(left: Model, right: Model, parts: readonly ClientPart[], width: number, style = plain) {
+  const column = Math.max(20, Math.floor((width - 3) / 2));
+  const leftParts = readModelParts(left);
+  const rightParts = readModelParts(right);
+  const out = [`${pad(style.heading(left.name), column)} │ ${style.heading(right.name)}`];
+  for (const part of parts) {
+    const what = clientParts.find((p) => p.name === part)?.what ?? '';
+    out.push('', style.heading(`── ${part}: ${what} `.padEnd(width, '─').slice(0, width)));
+    const a = partLines(leftParts.find((p) => p.part === part) as PartSource, style).flatMap((l) => wrap(l, column));
+    const b = partLines(rightParts.find((p) => p.part === part) as PartSource, style).flatMap((l) => wrap(l, column));
+    for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(`${pad(a[i] ?? '', column)} │ ${b[i] ?? ''}`);
+  }
+  return out.join('\n');
+}
+
+/** Each model's parts one after another, for `--all`. */
+export function stacked(chosen: readonly Model[], parts: readonly ClientPart[], width: number, style = plain) {
+  const out: string[] = [];
+  for (const part of parts) {
+    const what = clientParts.find((p) => p.name === part)?.what ?? '';
+    out.push(style.heading(`══ ${part}: ${what} `.padEnd(width, '═').slice(0, width)));
+    for (const model of chosen) {
+      const source = readModelParts(model).find((p) => p.part === part) as PartSource;
+      out.push('', style.heading(`── ${model.name}`), ...partLines(source, style).flatMap((l) => wrap(l, width)), '');
+    }
+  }
+  return out.join('\n');
+}
+
+hljs.registerLanguage('typescript', typescript);
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A self-contained page: one column per model, one row per part, highlighted, no external links. */
+export function htmlPage(chosen: readonly Model[], parts: readonly ClientPart[]): string {
+  const require = createRequire(import.meta.url);
+  const theme = readFileSync(require.resolve('highlight.js/styles/github.css'), 'utf8');
+  const sources = new Map(chosen.map((m) => [m.name, readModelParts(m)]));
+  const cell = (model: Model, part: ClientPart) => {
+    const source = sources.get(model.name)?.find((p) => p.part === part) as PartSource;
+    if (source.notApplicable !== undefined)
+      return `<p class="na">not applicable: ${escapeHtml(source.notApplicable)}</p>`;
+    if (source.pieces.length === 0) return '<p class="na">not marked</p>';
+    return source.pieces
+      .map((piece) => {
+        const code = hljs.highlight(piece.lines.join('\n'), { language: 'typescript' }).value;
+        return `<div class="where">${escapeHtml(piece.file)}:${piece.line}</div><pre><code class="hljs">${code}</code></pre>`;
+      })
+      .join('');
+  };
+  const header = chosen.map(
+    (m) => `<th><span class="name">${escapeHtml(m.name)}</span><br>${escapeHtml(m.title)}</th>`,
+  );
+  const rows = parts.map((part) => {
+    const what = clientParts.find((p) => p.name === part)?.what ?? '';
+    return `<tr class="part"><th colspan="${chosen.length}" id="${part}">${part}: ${escapeHtml(what)}</th></tr>
+<tr>${chosen.map((m) => `<td>${cell(m, part)}</td>`).join('')}</tr>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>poetry-models: ${chosen.map((m) => escapeHtml(m.name)).join(' · ')}</title>
+<style>${theme}
+body{font-family:system-ui,sans-serif;margin:1rem}table{border-collapse:collapse;table-layout:fixed;width:max(100%,${chosen.length * 34}rem)}
+td,th{vertical-align:top;border:1px solid #ddd;padding:.4rem;text-align:left}tr.part th{background:#f3f3f8;font-size:1.1rem}
+pre{margin:.2rem 0;font-size:12px;white-space:pre-wrap}.where{color:#888;font-size:11px}.na{color:#999;font-style:italic}.name{font-family:monospace;font-size:1.1rem}
+nav a{margin-right:.8rem}</style></head>
+<body><h1>poetry-models, side by side</h1>
+<nav>${parts.map((p) => `<a href="#${p}">${p}</a>`).join('')}</nav>
+<table><thead><tr>${header.join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></body></html>
+`;
+}
+
+/** The listing shown with no models: what there is to compare. */
+export function listing(): string {
+  const nameWidth = Math.max(...models.map((m) => m.name.length), 4);
+  return [
+    'Models:',
+    ...models.map((m) => `  ${m.name.padEnd(nameWidth)}  ${m.title}`),
+    '',
+    'Parts:',
+    ...clientParts.map((p) => `  ${p.name.padEnd(9)}  ${p.what}`),
+    '',
+    'Try: npm run diff -- promises reactor --part receive',
+  ].join('\n');
+}
+
+export function main(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      part: { type: 'string' },
+      all: { type: 'boolean' },
+      html: { type: 'string' },
+      width: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const part = values.part;
+  if (part !== undefined && !clientParts.some((p) => p.name === part)) {
+    throw new Error(`--part: unknown part "${part}"; parts: ${clientParts.map((p) => p.name).join(', ')}`);
+  }
+  const parts = part === undefined ? clientParts.map((p) => p.name) : [part as ClientPart];
+  const chosen = positionals.map(findModel);
+  const width = values.width !== undefined ? Number(values.width) : (process.stdout.columns ?? 120);
+  if (!Number.isInteger(width) || width < 40)
+    throw new Error(`--width: expected a whole number ≥ 40, got "${values.width}"`);
+  const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansi : plain;
+
+  if (values.html !== undefined) {
+    writeFileSync(values.html, htmlPage(chosen.length > 0 ? chosen : models, parts));
+    console.error(`wrote ${values.html}`);
+  } else if (values.all) {
+    console.log(stacked(chosen.length > 0 ? chosen : models, parts, width, style));
+  } else if (chosen.length === 0) {
+    console.log(listing());
+  } else if (chosen.length === 2) {
+    console.log(sideBySide(chosen[0] as Model, chosen[1] as Model, parts, width, style));
+  } else {
+    throw new Error(`expected two models to compare (or --all), got ${chosen.length}`);
+  }
+  return 0;
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`diff: ${(error as Error).message}`);
+    console.error('Run "npm run diff -- --help" for usage.');
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `npm run new-model -- <name>`: the first step of adding a model. It creates `<name>/client.ts`
+ * (a client skeleton with every part marked, each holding a TODO) and `<name>/index.ts`, registers
+ * the model in `poetry/models.ts`, and prints the next steps. From then on the CLI, the conformance
+ * suite and the benchmarks all see the model; until its parts are written, the suite's parts check
+ * names the ones still missing.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isMain } from './is-main.ts';
+import { clientParts } from './parts.ts';
+import { projectRoot, todoMarker } from './regions.ts';
+
+const usage = `Usage: npm run new-model -- <name> [--root <dir>]
+
+Creates <name>/client.ts and <name>/index.ts with every client part marked, registers the model
+in poetry/models.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.
+
+  --root <dir>  the project to add it to (default: this one)
+  --help        this text`;
+
+/** `my-model` → `myModel`: the name of the exported `Model` constant. */
+function identifier(name: string): string {
+  return `${name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Model`;
+}
+
+export function clientSkeleton(name: string): string {
+  const regions = clientParts
+    .map((p) => `  // #region ${p.name}\n  // ${todoMarker}: ${p.what}\n  // #endregion`)
+    .join('\n\n');
+  return `/**
+ * The \`${name}\` model. Say here, in a paragraph, what idea this client shows and what to look for
+ * when reading it beside the others (\`npm run diff -- promises ${name}\`).
+ *
+ * Each part below is marked with a region, so the diff tool and the conformance suite can find it;
+ * replace each TODO with this model's way of doing that part, or declare a part that has no place
+ * here as \`// #region <part> — not applicable: <reason>\` followed by \`// #endregion\`.
+ */
+import {
+  type Address,
+  formatAddress,
+  type GetPoemsOptions,
+  type Model,
+  type PoemResult,
+  PoetryError,
+} from '../poetry/contract.ts';
+
+async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+${regions}
+
+  void options;
+  return addresses.map((address) => ({
+    ok: false,
+    address: formatAddress(address),
+    error: new PoetryError('NETWORK', address, 'the ${name} model is not written yet'),
+  }));
+}
+
+export const ${identifier(name)}: Model = {
+  name: '${name}',
+  title: '${name} (new model)',
+  summary: 'A new model: describe its idea in one paragraph.',
+  files: ['${name}/client.ts'],
+  getPoems,
+};
+`;
+}
+
+/** The registry's source with the model imported and appended to the list. */
+export function register(registry: string, name: string): string {
+  const id = identifier(name);
+  const list = /export const models: readonly Model\[\] = \[([^\]]*)\];/;
+  const match = list.exec(registry);
+  if (!match) throw new Error('poetry/models.ts: cannot find the `models` list to add to');
+  const entries = (match[1] as string).trim().replace(/,$/, '');
+  const updated = registry.replace(
+    list,
+    `export const models: readonly Model[] = [${entries ? `${entries}, ` : ''}${id}];`,
+  );
+  const importLine = `import { ${id} } from '../${name}/client.ts';\n`;
+  const firstImport = updated.indexOf('\nimport ') + 1;
+  return updated.slice(0, firstImport) + importLine + updated.slice(firstImport);
+}
+
+export function createModel(name: string, root = projectRoot): string[] {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new Error(`"${name}" is not a model name: use lower-case letters, digits and dashes, starting with a letter`);
+  }
+  const folder = path.join(root, name);
+  if (existsSync(folder)) throw new Error(`${name}/ already exists; choose another name`);
+  const registryFile = path.join(root, 'poetry', 'models.ts');
+  const registry = readFileSync(registryFile, 'utf8');
+  if (registry.includes(`name: '${name}'`) || registry.includes(`{ ${identifier(name)} }`)) {
+    throw new Error(`a model called "${name}" is already registered`);
+  }
+  mkdirSync(folder);
+  writeFileSync(path.join(folder, 'client.ts'), clientSkeleton(name));
+  writeFileSync(
+    path.join(folder, 'index.ts'),
+    `/** The \`${name}\` model's public face. */\nexport { ${identifier(name)} } from './client.ts';\n`,
+  );
+  writeFileSync(registryFile, register(registry, name));
+  return [`${name}/client.ts`, `${name}/index.ts`, 'poetry/models.ts (registered)'];
+}
+
+export function main(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new Error('expected exactly one model name');
+  const name = positionals[0] as string;
+  const written = createModel(name, values.root === undefined ? projectRoot : path.resolve(values.root));
+  console.log(`Created the ${name} model:\n${written.map((f) => `  ${f}`).join('\n')}
+
+Next steps:
+  1. Write each part in ${name}/client.ts (the TODOs); read another model beside it:
+       npm run diff -- promises ${name}
+  2. Run the conformance suite for it until it passes:
+       MODELS=${name} npx vitest run poetry/conformance
+  3. Try it by hand and in the benchmarks:
+       npm run poetry -- --model ${name} <host:port ...>
+       npm run bench -- --model ${name} --quick`);
+  return 0;
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`new-model: ${(error as Error).message}`);
+    console.error('Run "npm run new-model -- --help" for usage.');
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Model } from './contract.ts';
+import { htmlPage, listing, sideBySide, stacked } from './diff.ts';
+import { models } from './models.ts';
+import { clientSkeleton, createModel, register } from './new-model.ts';
+import { clientParts } from './parts.ts';
+import { extractRegions, missingParts, readModelParts } from './regions.ts';
+
+const sample = `const a = 1;
+  // #region limit
+  const limit = 2;
+    // #region cancel
+    if (aborted) stop();
+    // #endregion
+  // #endregion
+// #region limit
+retry();
+// #endregion
+// #region timeout — not applicable: this model never waits
+// #endregion
+`;
+
+describe('extractRegions', () => {
+  it('reads repeated and nested regions, strips the markers and the common indentation', () => {
+    const regions = extractRegions('x.ts', sample);
+    const limit = regions.get('limit');
+    expect(limit?.pieces.map((p) => p.lines)).toEqual([['const limit = 2;', '  if (aborted) stop();'], ['retry();']]);
+    expect(limit?.pieces[0]?.line).toBe(3);
+    expect(regions.get('cancel')?.pieces[0]?.lines).toEqual(['if (aborted) stop();']);
+    expect(regions.get('timeout')?.notApplicable).toBe('this model never waits');
+  });
+
+  it('names the file and line of a region that is never closed, or an #endregion without one', () => {
+    expect(() => extractRegions('y.ts', '// #region connect\nconnect();\n')).toThrow(/y\.ts:1: #region connect/);
+    expect(() => extractRegions('z.ts', 'x();\n// #endregion\n')).toThrow(/z\.ts:2/);
+  });
+});
+
+describe('npm run diff', () => {
+  const [first, second] = models as [Model, Model];
+
+  it('lists the models and the parts when given none', () => {
+    const text = listing();
+    for (const model of models) expect(text).toContain(model.name);
+    for (const part of clientParts) expect(text).toContain(part.name);
+  });
+
+  it('aligns two models part by part within the width, every line split by one gutter', () => {
+    const text = sideBySide(first, second, ['connect', 'receive'], 100);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${first.name}\\s+│ ${second.name}$`));
+    expect(text).toContain('── connect:');
+    expect(text).toContain('── receive:');
+    expect(text).not.toContain('── collect:');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+    const body = lines.filter((l) => l.includes('│')).slice(1);
+    expect(body.length).toBeGreaterThan(2);
+    for (const line of body) expect(line.indexOf('│')).toBe(lines[0]?.indexOf('│'));
+  });
+
+  it('shows one part across every model with --all', () => {
+    const text = stacked(models, ['collect'], 100);
+    for (const model of models) expect(text).toContain(`── ${model.name}`);
+  });
+
+  it('writes a self-contained HTML page with a highlighted column per model', () => {
+    const page = htmlPage(
+      models,
+      clientParts.map((p) => p.name),
+    );
+    for (const model of models) expect(page).toContain(`<span class="name">${model.name}</span>`);
+    for (const part of clientParts) expect(page).toContain(`id="${part.name}"`);
+    expect(page).toContain('class="hljs-keyword"');
+    expect(page).not.toMatch(/(src|href)="https?:/);
+  });
+});
+
+describe('npm run new-model', () => {
+  let root: string | undefined;
+  afterEach(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('adds the import and the list entry to the registry', () => {
+    const registry = readFileSync(new URL('./models.ts', import.meta.url), 'utf8');
+    const updated = register(registry, 'my-model');
+    expect(updated).toContain("import { myModelModel } from '../my-model/client.ts';");
+    expect(updated).toMatch(/export const models: readonly Model\[\] = \[[^\]]*, myModelModel\];/);
+  });
+
+  it('creates a skeleton with every part marked but none written, and refuses a taken or bad name', () => {
+    root = mkdtempSync(path.join(tmpdir(), 'new-model-'));
+    mkdirSync(path.join(root, 'poetry'));
+    writeFileSync(
+      path.join(root, 'poetry', 'models.ts'),
+      "import type { Model } from './contract.ts';\n\nexport const models: readonly Model[] = [];\n",
+    );
+    expect(createModel('sketch', root)).toContain('sketch/client.ts');
+    const skeleton: Model = {
+      name: 'sketch',
+      title: '',
+      summary: '',
+      files: ['sketch/client.ts'],
+      getPoems: async () => [],
+    };
+    expect(readModelParts(skeleton, root).every((p) => p.pieces.length > 0)).toBe(true);
+    expect(missingParts(skeleton, root)).toEqual(clientParts.map((p) => p.name));
+    expect(readFileSync(path.join(root, 'poetry', 'models.ts'), 'utf8')).toContain('[sketchModel]');
+    expect(() => createModel('sketch', root)).toThrow(/already exists/);
+    expect(() => createModel('Bad Name', root)).toThrow(/not a model name/);
+    expect(clientSkeleton('sketch')).toContain("name: 'sketch'");
+  });
+});
