@@ -89,6 +89,13 @@ const RESCHEDULE = Symbol('reschedule') as unknown as Suspend;
 /** A process body: a generator that yields only through `receive`. */
 export type ProcessBody<R = unknown> = Generator<Suspend, R, unknown>;
 
+/**
+ * What `spawn` takes: a function returning a process body, or a plain function for a process that
+ * never receives (it runs once, on the process's first turn, and its return ends the process).
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a plain function with no return statement returns void.
+export type ProcessStart = () => ProcessBody | undefined | void;
+
 /** A type guard picks a message and types it; a plain predicate picks it untyped. */
 export type Pattern<T = unknown> = ((message: unknown) => message is T) | ((message: unknown) => boolean);
 type Matched<P> = P extends (message: unknown) => message is infer T ? T : unknown;
@@ -135,7 +142,9 @@ type Patterns = Pattern | readonly Pattern[] | null;
 /** The runtime's record of one process; never handed out (isolation: only the Pid is). */
 class Proc {
   readonly pid: Pid;
-  body: ProcessBody | undefined;
+  /** Called on the first turn; until then `body` is undefined. */
+  start: ProcessStart | null;
+  body: ProcessBody | undefined = undefined;
   status = RUNNABLE;
   /** Allocated on the first message that has to wait; `head` is where the unread part starts. */
   mailbox: unknown[] | null = null;
@@ -156,8 +165,9 @@ class Proc {
   watching: Map<Ref, Proc> | null = null;
   onExit: ((reason: ExitReason, value: unknown) => void) | null = null;
 
-  constructor() {
+  constructor(start: ProcessStart) {
     this.pid = new Pid(++lastPid, this);
+    this.start = start;
   }
 }
 let lastPid = 0;
@@ -167,8 +177,8 @@ const ANY = Symbol('any');
 
 /** Receives a process may match in one step before it is put at the back of the run queue. */
 const REDUCTIONS = 2000;
-/** Steps per scheduler turn before I/O gets a turn. */
-const STEPS_PER_TURN = 5000;
+/** Work (receives, steps) per scheduler turn before I/O gets a turn. */
+const WORK_PER_TURN = 20_000;
 
 let runQueue: Proc[] = [];
 let runHead = 0;
@@ -187,11 +197,14 @@ function enqueue(p: Proc): void {
 }
 
 function runTurn(): void {
-  let steps = STEPS_PER_TURN;
-  while (runHead < runQueue.length && steps-- > 0) {
+  let work = 0;
+  while (runHead < runQueue.length && work < WORK_PER_TURN) {
     const p = runQueue[runHead] as Proc;
     runQueue[runHead++] = undefined as unknown as Proc;
-    if (p.status === RUNNABLE) step(p);
+    if (p.status === RUNNABLE) {
+      step(p);
+      work += p.reductions + 1;
+    }
   }
   if (runHead < runQueue.length) {
     runQueue = runQueue.slice(runHead);
@@ -215,6 +228,16 @@ function step(p: Proc): void {
       terminate(p, p.pendingExit, undefined, false);
       return;
     }
+    if (p.start !== null) {
+      const start = p.start;
+      p.start = null;
+      const body = start();
+      if (!isGenerator(body)) {
+        terminate(p, p.pendingExit === NO_EXIT ? 'normal' : p.pendingExit, body, false);
+        return;
+      }
+      p.body = body;
+    }
     const value = p.resume;
     p.resume = undefined;
     const result = (p.body as ProcessBody).next(value);
@@ -234,6 +257,10 @@ function step(p: Proc): void {
   }
 }
 
+function isGenerator(value: unknown): value is ProcessBody {
+  return typeof value === 'object' && value !== null && typeof (value as ProcessBody).next === 'function';
+}
+
 /** Runs the `finally` blocks of a process killed while suspended (so it can close what it holds). */
 function unwind(p: Proc): void {
   try {
@@ -251,6 +278,7 @@ function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean
   p.patterns = null;
   p.mailbox = null;
   p.body = undefined;
+  p.start = null;
   release(p.pid);
   // Directly visible resources first: the name is free before anyone hears of the death.
   if (p.name !== undefined) names.delete(p.name);
@@ -305,14 +333,14 @@ export function setCrashReporter(hook: (report: CrashReport) => void): (report: 
 // ---------------------------------------------------------------- spawning
 
 /** Starts a process running `body` and returns its Pid at once; it runs when the scheduler gets to it. */
-export function spawn(body: () => ProcessBody): Pid {
+export function spawn(body: ProcessStart): Pid {
   const p = create(body);
   enqueue(p);
   return p.pid;
 }
 
 /** `spawn` and `link` in one step: the child cannot die before the link exists. */
-export function spawnLink(body: () => ProcessBody): Pid {
+export function spawnLink(body: ProcessStart): Pid {
   const me = running('spawnLink');
   const p = create(body);
   addLink(me, p);
@@ -321,7 +349,7 @@ export function spawnLink(body: () => ProcessBody): Pid {
 }
 
 /** `spawn` and `monitor` in one step. */
-export function spawnMonitor(body: () => ProcessBody): { pid: Pid; ref: Ref } {
+export function spawnMonitor(body: ProcessStart): { pid: Pid; ref: Ref } {
   const me = running('spawnMonitor');
   const p = create(body);
   const ref = watch(me, p);
@@ -329,25 +357,18 @@ export function spawnMonitor(body: () => ProcessBody): { pid: Pid; ref: Ref } {
   return { pid: p.pid, ref };
 }
 
-function create(body: () => ProcessBody): Proc {
-  const p = new Proc();
+function create(start: ProcessStart): Proc {
   live++;
-  try {
-    p.body = body();
-  } catch (error) {
-    // A body that throws before it is even a generator dies on its first step.
-    p.pendingExit = error;
-  }
-  return p;
+  return new Proc(start);
 }
 
 /**
  * Runs `body` as a process from outside the runtime and settles with its result: the value it
  * returned, or a rejection with its exit reason (an Error as it is, anything else wrapped).
  */
-export function run<R>(body: () => ProcessBody<R>): Promise<R> {
+export function run<R>(body: () => ProcessBody<R> | R): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    const p = create(body);
+    const p = create(body as ProcessStart);
     p.onExit = (reason, value) => {
       if (reason === 'normal') resolve(value as R);
       else reject(reason instanceof Error ? reason : new ActorError('exit', `process exited: ${describe(reason)}`));
