@@ -6,10 +6,11 @@ import { actorsModel } from '../actors/client.ts';
 import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
 import { lazyModel } from '../lazy/client.ts';
+import { reactorModel } from '../reactor/callback-client.ts';
 import { deferredModel } from '../reactor/deferred-client.ts';
 import type { Model } from './contract.ts';
 
-export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel, deferredModel];
+export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel, deferredModel, reactorModel];
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {

@@ -1,0 +1,491 @@
+/**
+ * The `reactor` model: the poetry client as the series' client 3.1 writes it, with callbacks.
+ *
+ * Nothing here waits. `getPoetry` starts a connection and returns; the reactor's loop later calls
+ * the protocol (`connectionMade`, `dataReceived`, `connectionLost`) and the factory
+ * (`clientConnectionFailed`), and they in turn call the caller's `callback` with the poem or its
+ * `errback` with a typed error — exactly one of the two, once. Timeouts are `callLater`s, the
+ * concurrency limit and the retries are a counter and a queue, cancelling is a flag plus an abort
+ * of whatever is in flight. The only Promise is in `getPoems` at the bottom, the edge where the
+ * harness meets the model: it runs a fresh reactor, and resolves when the callbacks have
+ * collected every result and stopped it.
+ *
+ * Read it top to bottom: one download (connect … cancel), the transform, then many downloads
+ * (limit, collect).
+ */
+import {
+  type Address,
+  formatAddress,
+  type GetPoemsOptions,
+  type Model,
+  type PoemResult,
+  PoetryError,
+  type PoetryEvent,
+  type TransformOptions,
+} from '../poetry/contract.ts';
+import { PoemDecoder } from '../poetry/decode.ts';
+import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
+import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
+import { ConnectError, ConnectionDone } from './errors.ts';
+import type { DelayedCall } from './interfaces.ts';
+import { Reactor } from './reactor.ts';
+import { ClientFactory, type Connector, Protocol } from './tcp.ts';
+
+/** What one download reports besides its outcome. */
+export interface DownloadOptions {
+  readonly timeoutMs?: number;
+  /** 1-based position in the caller's list, for events. */
+  readonly task?: number;
+  readonly onEvent?: (event: PoetryEvent) => void;
+}
+
+/** A download in flight, as its caller holds it. */
+export interface Download {
+  /** Gives up: the errback gets `CANCELLED` now and the connection is dropped. */
+  cancel(): void;
+}
+
+// #region connect
+/**
+ * Fetches one poem: `callback(poem, bytes)` or `errback(error)`, never both, each at most once.
+ * The reactor is a parameter (the series used the global one) because every `getPoems` call runs
+ * its own.
+ */
+export function getPoetry(
+  reactor: Reactor,
+  address: Address,
+  callback: (poem: string, bytes: number) => void,
+  errback: (error: PoetryError) => void,
+  options: DownloadOptions = {},
+): Download {
+  const factory = new PoetryClientFactory(reactor, address, callback, errback, options);
+  factory.connector = reactor.connectTCP(address.host, address.port, factory);
+  return factory;
+}
+
+class PoetryClientFactory extends ClientFactory implements Download {
+  connector: Connector | undefined;
+  readonly address: Address;
+  readonly options: DownloadOptions;
+  readonly #callback: (poem: string, bytes: number) => void;
+  readonly #errback: (error: PoetryError) => void;
+  #finished = false;
+  #timeout: DelayedCall | undefined;
+
+  constructor(
+    reactor: Reactor,
+    address: Address,
+    callback: (poem: string, bytes: number) => void,
+    errback: (error: PoetryError) => void,
+    options: DownloadOptions,
+  ) {
+    super();
+    this.address = address;
+    this.options = options;
+    this.#callback = callback;
+    this.#errback = errback;
+    this.#timeout = startTimeout(reactor, options.timeoutMs, () => this.#timedOut());
+  }
+
+  override buildProtocol(): PoetryProtocol {
+    const protocol = new PoetryProtocol();
+    protocol.factory = this;
+    return protocol;
+  }
+
+  /** Progress events for this download's task. */
+  emit(event: { type: 'connected' } | { type: 'chunk'; bytes: number }): void {
+    const { onEvent, task = 1 } = this.options;
+    onEvent?.({ ...event, task, address: formatAddress(this.address), at: performance.now() });
+  }
+  // #endregion
+
+  // #region finish
+  poemFinished(poem: string, bytes: number): void {
+    if (this.#finish()) this.#callback(poem, bytes);
+  }
+
+  /** True the first time only: whatever arrives second (a late close, a timeout) is ignored. */
+  #finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    return true;
+  }
+  // #endregion
+
+  // #region fail
+  poemFailed(error: PoetryError): void {
+    if (this.#finish()) this.#errback(error);
+  }
+
+  override clientConnectionFailed(_connector: Connector, reason: Error): void {
+    this.poemFailed(poetryErrorFor(reason, this.address));
+  }
+  // #endregion
+
+  // #region timeout
+  #timedOut(): void {
+    this.#timeout = undefined;
+    this.poemFailed(poetryErrors.timeout(this.address, this.options.timeoutMs as number));
+    this.connector?.disconnect();
+  }
+  // #endregion
+
+  // #region cancel
+  cancel(): void {
+    this.poemFailed(poetryErrors.cancelled(this.address));
+    const transport = this.connector?.transport;
+    if (transport) transport.abortConnection();
+    else if (this.connector?.state === 'connecting') this.connector.stopConnecting();
+  }
+  // #endregion
+}
+
+// #region receive
+/** Accumulates the poem as it arrives; the server closing the connection means it is complete. */
+class PoetryProtocol extends Protocol {
+  declare factory: PoetryClientFactory;
+  #decoder: PoemDecoder | undefined;
+  #bytes = 0;
+
+  override connectionMade(): void {
+    this.#decoder = new PoemDecoder(this.factory.address);
+    this.factory.emit({ type: 'connected' });
+  }
+
+  override dataReceived(data: Buffer): void {
+    this.#bytes += data.length;
+    this.factory.emit({ type: 'chunk', bytes: data.length });
+    try {
+      this.#decoder?.push(data);
+    } catch (error) {
+      this.factory.poemFailed(error as PoetryError);
+      this.transport?.abortConnection();
+    }
+  }
+  // #endregion
+
+  // #region finish
+  override connectionLost(reason: Error): void {
+    if (!(reason instanceof ConnectionDone)) {
+      this.factory.poemFailed(poetryErrorFor(reason, this.factory.address));
+      return;
+    }
+    let poem: string;
+    try {
+      poem = this.#decoder?.end() ?? '';
+    } catch (error) {
+      this.factory.poemFailed(error as PoetryError);
+      return;
+    }
+    this.poemReceived(poem);
+  }
+
+  poemReceived(poem: string): void {
+    this.factory.poemFinished(poem, this.#bytes);
+  }
+  // #endregion
+}
+
+// #region fail
+/** The contract's error for a reactor reason: the socket error underneath decides, when there is one. */
+function poetryErrorFor(reason: Error, address: Address): PoetryError {
+  if (reason instanceof PoetryError) return reason;
+  if (reason.cause !== undefined) return toPoetryError(reason.cause, address);
+  if (reason instanceof ConnectError) return toPoetryError(reason, address);
+  return poetryErrors.reset(address);
+}
+// #endregion
+
+// #region timeout
+/** A delayed call that gives up after `timeoutMs`, or none when there is no timeout. */
+function startTimeout(reactor: Reactor, timeoutMs: number | undefined, giveUp: () => void): DelayedCall | undefined {
+  return timeoutMs === undefined ? undefined : reactor.callLater(timeoutMs / 1000, giveUp);
+}
+// #endregion
+
+// #region transform
+/**
+ * Sends `poem` through the transform server. `callback` always fires once: with the transformed
+ * poem, or with the original and the reason the transform failed.
+ */
+export function transformPoem(
+  reactor: Reactor,
+  poem: string,
+  transform: TransformOptions,
+  callback: (poem: string, transformError?: PoetryError) => void,
+  timeoutMs?: number,
+): Download {
+  const factory = new TransformClientFactory(reactor, poem, transform, callback, timeoutMs);
+  factory.connector = reactor.connectTCP(transform.address.host, transform.address.port, factory);
+  return factory;
+}
+
+class TransformClientFactory extends ClientFactory implements Download {
+  connector: Connector | undefined;
+  readonly poem: string;
+  readonly transform: TransformOptions;
+  readonly #callback: (poem: string, transformError?: PoetryError) => void;
+  #finished = false;
+  #timeout: DelayedCall | undefined;
+
+  constructor(
+    reactor: Reactor,
+    poem: string,
+    transform: TransformOptions,
+    callback: (poem: string, transformError?: PoetryError) => void,
+    timeoutMs: number | undefined,
+  ) {
+    super();
+    this.poem = poem;
+    this.transform = transform;
+    this.#callback = callback;
+    this.#timeout = startTimeout(reactor, timeoutMs, () => {
+      this.transformFailed(`no reply within ${timeoutMs} ms`);
+      this.connector?.disconnect();
+    });
+  }
+
+  override buildProtocol(): Protocol {
+    const protocol = this.transform.protocol === 'raw' ? new RawTransformProtocol() : new NetstringTransformProtocol();
+    protocol.factory = this;
+    return protocol;
+  }
+
+  transformed(reply: Uint8Array): void {
+    let poem: string;
+    try {
+      const decoder = new PoemDecoder(this.transform.address);
+      decoder.push(reply);
+      poem = decoder.end();
+    } catch (error) {
+      this.transformFailed((error as Error).message, error);
+      return;
+    }
+    if (this.#finish()) this.#callback(poem);
+  }
+
+  transformFailed(why: string, cause?: unknown): void {
+    if (!this.#finish()) return;
+    const error = new PoetryError('TRANSFORM_FAILED', this.transform.address, `transform failed: ${why}`, { cause });
+    this.#callback(this.poem, error);
+  }
+
+  override clientConnectionFailed(_connector: Connector, reason: Error): void {
+    this.transformFailed(poetryErrorFor(reason, this.transform.address).message, reason);
+  }
+
+  /** The task was cancelled: drop the connection without calling back (the task already failed). */
+  cancel(): void {
+    this.#finish();
+    this.connector?.disconnect();
+    this.connector?.transport?.abortConnection();
+  }
+
+  #finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    return true;
+  }
+}
+
+/** `<len>:<name>.<poem>,` out, one `<len>:<poem>,` back. */
+class NetstringTransformProtocol extends Protocol {
+  declare factory: TransformClientFactory;
+  readonly #replies = new NetstringDecoder();
+
+  override connectionMade(): void {
+    this.transport?.write(encodeNetstring(`${this.factory.transform.name}.${this.factory.poem}`));
+  }
+
+  override dataReceived(data: Buffer): void {
+    let reply: Buffer | undefined;
+    try {
+      [reply] = this.#replies.push(data);
+    } catch (error) {
+      this.factory.transformFailed(`bad reply: ${(error as Error).message}`, error);
+      this.transport?.abortConnection();
+      return;
+    }
+    if (reply) {
+      this.factory.transformed(reply);
+      this.transport?.loseConnection();
+    }
+  }
+
+  override connectionLost(reason: Error): void {
+    this.factory.transformFailed('the transform server closed without a reply', reason);
+  }
+}
+
+/** Raw mode: write the poem, half-close, and the answer is everything until the server closes. */
+class RawTransformProtocol extends Protocol {
+  declare factory: TransformClientFactory;
+  readonly #chunks: Buffer[] = [];
+
+  override connectionMade(): void {
+    this.transport?.write(this.factory.poem);
+    this.transport?.loseWriteConnection();
+  }
+
+  override dataReceived(data: Buffer): void {
+    this.#chunks.push(data);
+  }
+
+  override connectionLost(reason: Error): void {
+    if (reason instanceof ConnectionDone) this.factory.transformed(Buffer.concat(this.#chunks));
+    else this.factory.transformFailed(poetryErrorFor(reason, this.factory.transform.address).message, reason);
+  }
+}
+// #endregion
+
+// #region limit
+/**
+ * Fetches every poem, at most `concurrency` at a time, retrying failures, and calls `allDone`
+ * with one result per address in input order. Returns `cancelAll`, which fails every unfinished
+ * task with `CANCELLED` and drops their connections. All bookkeeping is plain state: a cursor
+ * into the queue, a count in flight, and each task's current download.
+ */
+export function fetchPoems(
+  reactor: Reactor,
+  addresses: readonly Address[],
+  options: GetPoemsOptions,
+  allDone: (results: PoemResult[]) => void,
+): { cancelAll(): void } {
+  const { concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, timeoutMs, onEvent } = options;
+  const results: PoemResult[] = new Array(addresses.length);
+  /** Each unfinished task's download (or transform) in flight: its size is how many are in flight. */
+  const current = new Map<number, Download>();
+  let nextIndex = 0;
+  let finishedCount = 0;
+  let cancelled = false;
+
+  const startMore = (): void => {
+    while (!cancelled && nextIndex < addresses.length && current.size < concurrency) {
+      attempt(nextIndex++, 0);
+    }
+  };
+
+  const attempt = (index: number, tries: number): void => {
+    const address = addresses[index] as Address;
+    const download = getPoetry(
+      reactor,
+      address,
+      (poem, bytes) => (transform ? transformThen(index, poem, bytes) : succeed(index, bytes, poem)),
+      (error) => {
+        if (error.code !== 'CANCELLED' && tries < retries && !cancelled) attempt(index, tries + 1);
+        else fail(index, error);
+      },
+      { timeoutMs, task: index + 1, onEvent },
+    );
+    current.set(index, download);
+  };
+
+  const transformThen = (index: number, poem: string, bytes: number): void => {
+    const download = transformPoem(
+      reactor,
+      poem,
+      transform as TransformOptions,
+      (text, transformError) => succeed(index, bytes, text, transformError),
+      timeoutMs,
+    );
+    current.set(index, download);
+  };
+  // #endregion
+
+  // #region collect
+  const succeed = (index: number, bytes: number, poem: string, transformError?: PoetryError): void => {
+    const address = formatAddress(addresses[index] as Address);
+    onEvent?.({ type: 'done', task: index + 1, address, bytes, at: performance.now() });
+    finishTask(index, transformError ? { ok: true, address, poem, transformError } : { ok: true, address, poem });
+  };
+
+  const fail = (index: number, error: PoetryError): void => {
+    const address = formatAddress(addresses[index] as Address);
+    onEvent?.({ type: 'failed', task: index + 1, address, error, at: performance.now() });
+    finishTask(index, { ok: false, address, error });
+  };
+
+  const finishTask = (index: number, result: PoemResult): void => {
+    results[index] = result;
+    current.delete(index);
+    finishedCount += 1;
+    if (finishedCount === addresses.length) allDone(results);
+    else startMore();
+  };
+  // #endregion
+
+  // #region cancel
+  const cancelAll = (): void => {
+    if (cancelled) return;
+    cancelled = true;
+    for (const [index, download] of [...current]) {
+      download.cancel();
+      // A transform's cancel does not call back, so the task is failed here; a download's already was.
+      if (current.get(index) === download) fail(index, poetryErrors.cancelled(addresses[index] as Address));
+    }
+    while (nextIndex < addresses.length) {
+      const index = nextIndex++;
+      fail(index, poetryErrors.cancelled(addresses[index] as Address));
+    }
+  };
+  // #endregion
+
+  // #region limit
+  if (addresses.length === 0) allDone(results);
+  else if (options.signal?.aborted) cancelAll();
+  else startMore();
+  return { cancelAll };
+}
+// #endregion
+
+// #region collect
+/**
+ * The edge adapter, and the only Promise in the model: a fresh reactor runs until the callbacks
+ * have every result, then stops, which disconnects anything still open.
+ */
+export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  const reactor = new Reactor();
+  let results: PoemResult[] = [];
+  const { signal } = options;
+  let cancelAll = (): void => {};
+  // The abort arrives outside the loop; hand it to the loop as a call due now.
+  const onAbort = (): void => {
+    reactor.callLater(0, () => cancelAll());
+  };
+  reactor.callWhenRunning(() => {
+    const fetching = fetchPoems(reactor, addresses, options, (all) => {
+      results = all;
+      reactor.stop();
+    });
+    cancelAll = fetching.cancelAll;
+  });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return reactor.run().then(() => {
+    signal?.removeEventListener('abort', onAbort);
+    return results;
+  });
+}
+// #endregion
+
+export const reactorModel: Model = {
+  name: 'reactor',
+  title: 'Twisted-style reactor with callbacks',
+  summary:
+    'An explicit select-style loop calls protocols and factories; each poem ends in exactly one callback or errback. ' +
+    'Timeouts are callLater, the concurrency limit and retries are counters and a queue, cancelling is a flag — ' +
+    'no Promise until the getPoems edge. Look for how much state the callbacks have to carry between them.',
+  files: [
+    'reactor/callback-client.ts',
+    'reactor/reactor.ts',
+    'reactor/poller.ts',
+    'reactor/tcp.ts',
+    'reactor/clock.ts',
+    'reactor/errors.ts',
+  ],
+  getPoems,
+};
