@@ -225,7 +225,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 const generatorPrototype: object = Object.getPrototypeOf(function* () {}.prototype);
 
 function isGenerator(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && generatorPrototype.isPrototypeOf(value);
+  return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(generatorPrototype, value);
 }
 
 function describe(value: unknown): string {

@@ -5,12 +5,19 @@
 import { actorsModel } from '../actors/client.ts';
 import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
+import { generatorsModel } from '../generators/client.ts';
 import { lazyModel } from '../lazy/client.ts';
-import { reactorModel } from '../reactor/callback-client.ts';
 import { deferredModel } from '../reactor/deferred-client.ts';
 import type { Model } from './contract.ts';
 
-export const models: readonly Model[] = [blockingModel, promisesModel, lazyModel, actorsModel, deferredModel, reactorModel];
+export const models: readonly Model[] = [
+  blockingModel,
+  promisesModel,
+  lazyModel,
+  actorsModel,
+  deferredModel,
+  generatorsModel,
+];
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {

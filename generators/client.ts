@@ -1,0 +1,194 @@
+/**
+ * The `generators` model: the series' client 7. The Deferred-returning building blocks of the
+ * `deferred` model (`getPoetry`, `TransformProxy.xform`, `DeferredSemaphore`, `addTimeout`) are
+ * composed with generators driven by `inlineCallbacks` instead of with callbacks: each `yield`
+ * waits for one Deferred, `try`/`catch` replaces errbacks, a `for` loop replaces the errback that
+ * returns a fresh attempt, and a whole task reads top to bottom in one namespace.
+ *
+ * Connecting, receiving and finishing a poem happen inside `getPoetry` (reactor/deferred-client.ts),
+ * exactly as in the `deferred` model; what this file changes is how the pieces are put together.
+ */
+import {
+  type Address,
+  formatAddress,
+  type GetPoemsOptions,
+  type Model,
+  type PoemResult,
+  PoetryError,
+  type TransformOptions,
+} from '../poetry/contract.ts';
+import { poetryErrors } from '../poetry/errors.ts';
+import { CancelledError, type Deferred, DeferredSemaphore, TimeoutError } from '../reactor/defer.ts';
+import { type Download, getPoetry, TransformProxy, toPoetryFailure } from '../reactor/deferred-client.ts';
+import { Reactor } from '../reactor/reactor.ts';
+import { inlineCallbacks, wait } from './inline-callbacks.ts';
+
+/** What every task of one `getPoems` call shares. */
+interface Job {
+  readonly reactor: Reactor;
+  readonly options: GetPoemsOptions;
+  readonly transform: { readonly options: TransformOptions; readonly proxy: TransformProxy } | undefined;
+  readonly semaphore: DeferredSemaphore;
+}
+
+/** A poem as a task ends it: the text, why the transform was skipped if it was, the bytes downloaded. */
+interface Fetched {
+  readonly poem: string;
+  readonly transformError?: PoetryError;
+  readonly bytes: number;
+}
+
+/** One attempt at one poem. A failure is thrown at the caller's `yield*`, as a `PoetryError`. */
+function* downloadPoem({ reactor, options }: Job, address: Address, task: number): Generator<unknown, Download> {
+  // #region connect
+  const download = getPoetry(reactor, address, options.onEvent, task);
+  // #endregion
+  // #region timeout
+  if (options.timeoutMs !== undefined) download.addTimeout(options.timeoutMs / 1000, reactor);
+  // #endregion
+  try {
+    return yield* wait(download);
+  } catch (error) {
+    // #region fail
+    if (error instanceof TimeoutError) throw poetryErrors.timeout(address, options.timeoutMs ?? 0);
+    throw toPoetryFailure(error, address);
+    // #endregion
+  }
+}
+
+// #region transform
+/** The poem after the transform server, or the original and the reason. A cancel is not a transform failure. */
+function* transformPoem(
+  { reactor, options }: Job,
+  transform: NonNullable<Job['transform']>,
+  poem: string,
+): Generator<unknown, { poem: string; transformError?: PoetryError }> {
+  const reply = transform.proxy.xform(transform.options.name, poem);
+  if (options.timeoutMs !== undefined) reply.addTimeout(options.timeoutMs / 1000, reactor);
+  try {
+    return { poem: yield* wait(reply) };
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    const why =
+      error instanceof TimeoutError
+        ? `no reply within ${options.timeoutMs} ms`
+        : toPoetryFailure(error, transform.options.address).message;
+    const transformError = new PoetryError('TRANSFORM_FAILED', transform.options.address, `transform failed: ${why}`, {
+      cause: error,
+    });
+    return { poem, transformError };
+  }
+}
+// #endregion
+
+/**
+ * The series' `get_transformed_poem`: download, then transform, keeping the original when the
+ * transform fails. Errors are caught where they are thrown in, at the `yield*`.
+ */
+const getTransformedPoem = inlineCallbacks(function* (
+  job: Job,
+  address: Address,
+  task: number,
+): Generator<unknown, Fetched> {
+  // #region limit
+  // Retries: a fresh attempt after any failure except a cancel, up to `retries` more.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { poem, bytes } = yield* downloadPoem(job, address, task);
+      const fetched = job.transform ? yield* transformPoem(job, job.transform, poem) : { poem };
+      return { ...fetched, bytes };
+    } catch (error) {
+      const failure = toTaskError(job, error, address);
+      if (failure.code === 'CANCELLED' || attempt >= (job.options.retries ?? 0)) throw failure;
+    }
+  }
+  // #endregion
+});
+
+// #region cancel
+/** Whatever broke once the caller aborted, the task was cancelled. */
+function toTaskError({ options }: Job, error: unknown, address: Address): PoetryError {
+  if (options.signal?.aborted) return poetryErrors.cancelled(address);
+  return toPoetryFailure(error, address);
+}
+// #endregion
+
+/**
+ * One task, start to end: wait for a place under the limit, fetch, and report the final event.
+ * It never fails: a failure becomes the `{ ok: false }` result.
+ */
+const runTask = inlineCallbacks(function* (job: Job, address: Address, task: number): Generator<unknown, PoemResult> {
+  const where = formatAddress(address);
+  const report = job.options.onEvent;
+  try {
+    // #region limit
+    const { bytes, ...fetched } = yield* wait(job.semaphore.run(getTransformedPoem, job, address, task));
+    // #endregion
+    report?.({ type: 'done', task, address: where, bytes, at: performance.now() });
+    return { ok: true, address: where, ...fetched };
+  } catch (error) {
+    // #region fail
+    const failure = toTaskError(job, error, address);
+    report?.({ type: 'failed', task, address: where, error: failure, at: performance.now() });
+    return { ok: false, address: where, error: failure };
+    // #endregion
+  }
+});
+
+/** Every poem, in input order. Aborting the signal cancels every task, wherever it is waiting. */
+const getPoems = inlineCallbacks(function* (reactor: Reactor, addresses: readonly Address[], options: GetPoemsOptions) {
+  const transform = options.transform && {
+    options: options.transform,
+    proxy: new TransformProxy(reactor, options.transform),
+  };
+  // #region limit
+  const semaphore = new DeferredSemaphore(options.concurrency ?? Number.MAX_SAFE_INTEGER);
+  // #endregion
+  const job: Job = { reactor, options, transform, semaphore };
+  const tasks: Deferred<PoemResult>[] = addresses.map((address, index) => runTask(job, address, index + 1));
+  // #region cancel
+  // The abort arrives from outside the reactor; the cancels run in a reactor turn, like all the rest.
+  const cancelAll = () => {
+    for (const task of tasks) task.cancel();
+  };
+  const onAbort = () => reactor.callLater(0, cancelAll);
+  if (options.signal?.aborted) cancelAll();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  // #endregion
+  try {
+    // #region collect
+    const results: PoemResult[] = [];
+    for (const task of tasks) results.push(yield* wait(task));
+    return results;
+    // #endregion
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+});
+
+/** The model's edge: one reactor per call, run until every poem is in, then stopped. */
+async function getPoemsOnReactor(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  const reactor = new Reactor();
+  let results: PoemResult[] = [];
+  reactor.callWhenRunning(() => {
+    getPoems(reactor, addresses, options).addCallback((poems) => {
+      results = poems;
+      reactor.stop();
+    });
+  });
+  await reactor.run();
+  return results;
+}
+
+export const generatorsModel: Model = {
+  name: 'generators',
+  title: 'Generators over Deferreds (inlineCallbacks)',
+  summary:
+    'The series’ client 7: the same Deferred-returning getPoetry and TransformProxy as the deferred model, ' +
+    'composed with generators that inlineCallbacks drives. Each task is one function read top to bottom: ' +
+    '`yield* wait(getPoetry(...))`, then the transform inside try/catch that falls back to the original poem; ' +
+    'retries are a for loop, the limit is DeferredSemaphore.run of a generator function, and cancelling a task ' +
+    'cancels the Deferred its generator is waiting on, which throws CancelledError in at that yield.',
+  files: ['generators/client.ts', 'generators/inline-callbacks.ts', 'reactor/deferred-client.ts'],
+  getPoems: getPoemsOnReactor,
+};
