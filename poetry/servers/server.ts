@@ -124,6 +124,8 @@ export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
   });
   const bound = server.address() as net.AddressInfo;
   const address: Address = { host: bound.address, port: bound.port };
+  // Once listening, an error is about one accept (out of descriptors, say): worth a line, not a crash.
+  server.on('error', (error) => setup.log?.(`${setup.kind} server ${formatAddress(address)}: ${error.message}`));
 
   let closing: Promise<void> | undefined;
   return {
