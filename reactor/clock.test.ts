@@ -103,6 +103,24 @@ describe('Clock', () => {
     expect(ran).toEqual(['after']);
   });
 
+  it('keeps due order through mass cancels and resets (when the stale entries are swept out)', () => {
+    const clock = new Clock();
+    const ran: number[] = [];
+    const calls = Array.from({ length: 300 }, (_, i) => clock.callLater((i * 7919) % 300, () => ran.push(i)));
+    const expected: { i: number; time: number }[] = [];
+    calls.forEach((call, i) => {
+      if (i % 4 !== 0) call.cancel();
+      else if (i % 8 === 0) call.reset(1000 - i);
+    });
+    calls.forEach((call, i) => {
+      if (call.active()) expected.push({ i, time: call.getTime() });
+    });
+    expected.sort((a, b) => a.time - b.time || a.i - b.i);
+    clock.advance(2000);
+    expect(ran).toEqual(expected.map((e) => e.i));
+    expect(clock.getDelayedCalls()).toEqual([]);
+  });
+
   it('refuses a negative delay and a non-function', () => {
     const clock = new Clock();
     expect(() => clock.callLater(-1, () => {})).toThrow(RangeError);

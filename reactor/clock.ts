@@ -70,6 +70,10 @@ interface HeapEntry {
   readonly generation: number;
 }
 
+function isLive(entry: HeapEntry): boolean {
+  return entry.call.state === 'pending' && entry.generation === entry.call.generation;
+}
+
 function earlier(a: HeapEntry, b: HeapEntry): boolean {
   return a.time < b.time || (a.time === b.time && a.order < b.order);
 }
@@ -82,6 +86,8 @@ export class Scheduler implements ReactorTime {
   readonly #now: () => number;
   readonly #heap: HeapEntry[] = [];
   readonly #pending = new Set<ScheduledCall>();
+  /** Heap entries that will never run (cancelled, or superseded by a reset): dropped in bulk when they pile up. */
+  #stale = 0;
   #order = 0;
   /** Told whenever a call is scheduled or moved, so a reactor that is waiting can shorten its wait. */
   onScheduled: (() => void) | undefined;
@@ -140,14 +146,30 @@ export class Scheduler implements ReactorTime {
   /** @internal used by `DelayedCall.cancel`. */
   forget(call: ScheduledCall): void {
     this.#pending.delete(call);
-    // The heap entry stays until it reaches the top; `#peek` drops it there.
+    this.#entryWentStale();
   }
 
   /** @internal used by `DelayedCall.reset`/`delay`. */
   move(call: ScheduledCall, time: number): void {
     call.time = time;
     call.generation += 1;
+    this.#entryWentStale();
     this.#push(call);
+  }
+
+  /**
+   * A stale entry normally leaves the heap when it reaches the top. Timeouts that are almost always
+   * cancelled long before they are due would pile up meanwhile, so once most of the heap is stale
+   * it is rebuilt from the live entries (Twisted's reactor does the same).
+   */
+  #entryWentStale(): void {
+    this.#stale += 1;
+    if (this.#stale > 50 && this.#stale > this.#heap.length / 2) {
+      const live = this.#heap.filter((entry) => isLive(entry));
+      this.#heap.length = 0;
+      this.#stale = 0;
+      for (const entry of live.sort((a, b) => (earlier(a, b) ? -1 : 1))) this.#heap.push(entry);
+    }
   }
 
   #push(call: ScheduledCall): void {
@@ -170,8 +192,9 @@ export class Scheduler implements ReactorTime {
     const heap = this.#heap;
     while (heap.length > 0) {
       const top = heap[0]!;
-      if (top.call.state === 'pending' && top.generation === top.call.generation) return top;
+      if (isLive(top)) return top;
       this.#pop();
+      this.#stale -= 1;
     }
     return undefined;
   }
