@@ -8,7 +8,9 @@
  * cancels the Deferred, whose canceller (in `getPoetry`) closes the upstream connection: no
  * download runs on for nobody.
  */
-import type { Address } from '../poetry/contract.ts';
+import { parseAddress } from '../poetry/address.ts';
+import { type Address, formatAddress } from '../poetry/contract.ts';
+import { type ServeKind, UsageError } from '../poetry/servers/serve-kind.ts';
 import { type Deferred, succeed } from './defer.ts';
 import { type Download, getPoetry } from './deferred-client.ts';
 import { Reactor } from './reactor.ts';
@@ -121,3 +123,19 @@ export async function startProxyServer(options: {
     },
   };
 }
+
+/** `npm run serve -- proxy --upstream host:port`: the entry for serve.ts's table of kinds. */
+export const proxyServeKind: ServeKind = {
+  summary: 'caching poetry proxy 3.0 on the reactor: fetches --upstream once, cancels it if the client leaves',
+  help: ['--upstream <host:port>  the poetry server to fetch the poem from (required)'],
+  options: { upstream: { type: 'string' } },
+  async start(values, listen) {
+    if (typeof values.upstream !== 'string') throw new UsageError('proxy needs --upstream <host:port>');
+    const upstream = parseAddress(values.upstream);
+    const server = await startProxyServer({ upstream, port: listen.port, iface: listen.iface });
+    return {
+      banner: [`proxy on ${formatAddress(server.address)} for ${formatAddress(upstream)} (first download cached)`],
+      close: server.close,
+    };
+  },
+};

@@ -136,7 +136,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** Fires the success path with `result` (a Failure goes down the error path instead) and runs the chain now. */
   callback(result: T | Failure): void {
-    if (this.fire(result)) this.runCallbacks();
+    if (!this.fire(result)) return;
+    // Nothing to run (succeed(), most often): skip the trampoline, keep its bookkeeping.
+    if (this.links.length > 0 || this.paused) this.runCallbacks();
+    else this.recordFinalResult();
   }
 
   /** Fires the error path; anything that is not a Failure is wrapped in one. Needs an argument: there is no "current exception". */
@@ -214,9 +217,77 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     errback: LinkFunction,
     errbackArgs: readonly unknown[],
   ): Deferred<U> {
-    this.links.push(new Link(callback, callbackArgs, errback, errbackArgs, NORMAL, null));
-    if (this.called) this.runCallbacks();
+    if (this.called && this.paused === 0 && !this.runningCallbacks && this.nextLink === this.links.length) {
+      this.runAddedLink(callback, callbackArgs, errback, errbackArgs);
+    } else {
+      this.links.push(new Link(callback, callbackArgs, errback, errbackArgs, NORMAL, null));
+      if (this.called) this.runCallbacks();
+    }
     return this as unknown as Deferred<U>;
+  }
+
+  /**
+   * A link added to a fired Deferred with nothing queued runs straight away, without a queue entry
+   * or a trampoline stack: the same steps as one turn of `runCallbacks`, for the common case of
+   * building a chain on a result that is already there.
+   */
+  private runAddedLink(
+    callback: LinkFunction,
+    callbackArgs: readonly unknown[],
+    errback: LinkFunction,
+    errbackArgs: readonly unknown[],
+  ): void {
+    const failed = this.result instanceof Failure;
+    const fn = failed ? errback : callback;
+    if (fn === passthru) return;
+    this.callLink(fn, failed ? errbackArgs : callbackArgs);
+    const waiting = this.waitOrTakeOver();
+    // Links added by the one that just ran were queued; run them (and do the bookkeeping) the usual way.
+    if (!waiting && this.nextLink < this.links.length) this.runCallbacks();
+    else this.recordFinalResult();
+  }
+
+  /** Calls one link half with the current result; what it returns (or a Failure of what it throws) becomes the result. */
+  private callLink(fn: LinkFunction, args: readonly unknown[]): void {
+    this.runningCallbacks = true;
+    try {
+      this.result = args.length === 0 ? fn(this.result) : fn(this.result, ...args);
+      if (this.result === this) {
+        // Twisted warns and then deadlocks here; an error the chain can see is kinder.
+        this.result = new Failure(
+          new TypeError('a callback returned the Deferred it was attached to, which would stall the chain'),
+        );
+      }
+    } catch (error) {
+      this.result = new Failure(error);
+    } finally {
+      this.runningCallbacks = false;
+    }
+  }
+
+  /**
+   * After a link returned a Deferred: waits for it if it has no usable result yet (true; its
+   * continuation link will hand the result back), or takes its result over now, leaving it `undefined`.
+   */
+  private waitOrTakeOver(): boolean {
+    const returned = this.result;
+    if (!(returned instanceof Deferred)) return false;
+    if (!returned.called || returned.paused || returned.result instanceof Deferred) {
+      this.paused++;
+      this.chainedTo = returned;
+      returned.links.push(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
+      return true;
+    }
+    this.result = returned.result;
+    returned.result = undefined;
+    if (returned.debugInfo !== null) returned.debugInfo.failResult = undefined;
+    return false;
+  }
+
+  /** At the end of a pass: a Failure left as the result is watched for the unhandled-error report. */
+  private recordFinalResult(): void {
+    if (this.result instanceof Failure) this.info().failResult = this.result;
+    else if (this.debugInfo !== null) this.debugInfo.failResult = undefined;
   }
 
   // #endregion
@@ -333,43 +404,15 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         const failed = current.result instanceof Failure;
         const fn = failed ? link.errback : link.callback;
         if (fn === passthru) continue;
-        const args = failed ? link.errbackArgs : link.callbackArgs;
-        current.runningCallbacks = true;
-        try {
-          current.result = args.length === 0 ? fn(current.result) : fn(current.result, ...args);
-          if (current.result === current) {
-            // Twisted warns and then deadlocks here; an error the chain can see is kinder.
-            current.result = new Failure(
-              new TypeError('a callback returned the Deferred it was attached to, which would stall the chain'),
-            );
-          }
-        } catch (error) {
-          current.result = new Failure(error);
-        } finally {
-          current.runningCallbacks = false;
-        }
-        const returned = current.result;
-        if (returned instanceof Deferred) {
-          if (!returned.called || returned.paused || returned.result instanceof Deferred) {
-            // Wait for it: its continuation link will hand its result back and resume this chain.
-            current.paused++;
-            current.chainedTo = returned;
-            returned.links.push(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, current));
-            break;
-          }
-          // Already has a result: take it over now, and the returned Deferred gives it up.
-          current.result = returned.result;
-          returned.result = undefined;
-          if (returned.debugInfo !== null) returned.debugInfo.failResult = undefined;
-        }
+        current.callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
+        if (current.waitOrTakeOver()) break;
       }
-      if (current.nextLink >= current.links.length) {
+      if (current.nextLink > 0 && current.nextLink >= current.links.length) {
         current.links.length = 0;
         current.nextLink = 0;
       }
       if (finished) {
-        if (current.result instanceof Failure) current.info().failResult = current.result;
-        else if (current.debugInfo !== null) current.debugInfo.failResult = undefined;
+        current.recordFinalResult();
         chain.pop();
       }
     }
