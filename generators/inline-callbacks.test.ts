@@ -625,3 +625,31 @@ describe('section 9: interop', () => {
     expect(peek(d).value).toBe('cancelled');
   });
 });
+
+describe('A3/A4: `yield* wait(d)` on a Deferred that is not ready to read', () => {
+  it('waits for a paused Deferred and resumes with its eventual result', () => {
+    const held = succeed('held');
+    held.pause();
+    const f = inlineCallbacks(function* () {
+      return yield* wait(held);
+    });
+    const d = f();
+    expect(d.called).toBe(false);
+    held.unpause();
+    expect(peek(d).value).toBe('held');
+  });
+
+  it("throws an already-failed Deferred's error in, and leaves it handled", () => {
+    const boom = new Error('failed before the wait');
+    const failed = fail(boom);
+    const f = inlineCallbacks(function* () {
+      try {
+        return yield* wait(failed);
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(peek(f()).value).toBe(boom);
+    expect(peek(failed).failure).toBeUndefined();
+  });
+});
