@@ -10,6 +10,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { proxyServeKind } from '../reactor/proxy.ts';
 import { formatAddress } from './contract.ts';
 import { classicPoems, findPoem, generatePoem, poems } from './poems/index.ts';
 import {
@@ -186,6 +187,7 @@ export const serveKinds: Record<string, ServeKind> = {
       return { banner, close: group.close };
     },
   },
+  proxy: proxyServeKind,
 };
 
 const commonOptions: OptionSpecs = {
