@@ -15,7 +15,7 @@ import {
   startTransformServer,
   type TransformServerOptions,
 } from '../servers/index.ts';
-import { startServer } from '../servers/server.ts';
+import { type PoetryConnection, startServer } from '../servers/server.ts';
 import { eventProblems } from './events.ts';
 
 export class World {
@@ -73,6 +73,47 @@ export class World {
       ...server,
       get maxServing() {
         return maxServing;
+      },
+    };
+  }
+
+  /**
+   * `count` servers that hold every connection, sending nothing, until `total` are open across all
+   * of them, then send `poem` on each and close it. `mostHeld` is the most that were open at once,
+   * so `mostHeld === total` proves the client held them all together, however slowly it connected.
+   * A connection still waiting after `giveUpSeconds` gets its poem anyway, so a client that cannot
+   * hold `total` is shown to fall short instead of hanging.
+   */
+  async barrier(
+    poem: string,
+    { count, total, giveUpSeconds = 10 }: { count: number; total: number; giveUpSeconds?: number },
+  ): Promise<{ readonly servers: readonly PoetryServer[]; readonly mostHeld: number }> {
+    const bytes = Buffer.from(poem);
+    const held = new Set<PoetryConnection>();
+    let mostHeld = 0;
+    const release = (connection: PoetryConnection) => {
+      if (held.delete(connection)) connection.sendAll(bytes, () => connection.finish());
+    };
+    const servers = await Promise.all(
+      Array.from({ length: count }, () =>
+        this.#keep(
+          startServer({
+            kind: 'slow',
+            serve(connection) {
+              held.add(connection);
+              mostHeld = Math.max(mostHeld, held.size);
+              connection.socket.once('close', () => held.delete(connection));
+              if (held.size >= total) for (const waiting of [...held]) release(waiting);
+              else connection.after(giveUpSeconds, () => release(connection));
+            },
+          }),
+        ),
+      ),
+    );
+    return {
+      servers,
+      get mostHeld() {
+        return mostHeld;
       },
     };
   }
