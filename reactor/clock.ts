@@ -165,10 +165,11 @@ export class Scheduler implements ReactorTime {
   #entryWentStale(): void {
     this.#stale += 1;
     if (this.#stale > 50 && this.#stale > this.#heap.length / 2) {
-      const live = this.#heap.filter((entry) => isLive(entry));
+      const live = this.#heap.filter(isLive);
       this.#heap.length = 0;
+      this.#heap.push(...live);
       this.#stale = 0;
-      for (const entry of live.sort((a, b) => (earlier(a, b) ? -1 : 1))) this.#heap.push(entry);
+      for (let at = (live.length >> 1) - 1; at >= 0; at--) this.#siftDown(at);
     }
   }
 
@@ -203,17 +204,24 @@ export class Scheduler implements ReactorTime {
     const heap = this.#heap;
     const last = heap.pop()!;
     if (heap.length === 0) return;
-    let at = 0;
+    heap[0] = last;
+    this.#siftDown(0);
+  }
+
+  #siftDown(from: number): void {
+    const heap = this.#heap;
+    const entry = heap[from]!;
+    let at = from;
     for (;;) {
       const left = 2 * at + 1;
       if (left >= heap.length) break;
       const right = left + 1;
       const child = right < heap.length && earlier(heap[right]!, heap[left]!) ? right : left;
-      if (!earlier(heap[child]!, last)) break;
+      if (!earlier(heap[child]!, entry)) break;
       heap[at] = heap[child]!;
       at = child;
     }
-    heap[at] = last;
+    heap[at] = entry;
   }
 }
 

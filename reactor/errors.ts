@@ -42,6 +42,12 @@ export class ConnectionClosed extends Error {
 export class ConnectionDone extends ConnectionClosed {
   override readonly name = 'ConnectionDone';
 }
+/**
+ * The reason for every clean close, shared as Twisted shares `CONNECTION_DONE`: a clean close is the
+ * common case, its stack trace says nothing, and building an Error per connection is measurable.
+ */
+export const connectionDone: ConnectionDone = Object.freeze(new ConnectionDone('the connection was closed cleanly'));
+
 /** An unclean end: reset by the peer, broken pipe, or the reactor dropped it. */
 export class ConnectionLost extends ConnectionClosed {
   override readonly name: string = 'ConnectionLost';

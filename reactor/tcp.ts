@@ -3,10 +3,11 @@
  * carries them, a factory makes one protocol per connection, and a `Connector` (from `connectTCP`)
  * or a `Port` (from `listenTCP`) ties them to sockets.
  *
- * Each connection is a reactor descriptor. Its Node socket is never in flowing mode: libuv reads
- * into the socket's small buffer and says "readable"; the descriptor only passes that on to the
- * poller, and the bytes reach the protocol when the reactor's loop calls `doRead`, at most
- * `readLimit` bytes per turn. A connect in progress is watched for writability, as under `select`.
+ * Each connection is a reactor descriptor. What libuv reads arrives as the socket's 'data' events;
+ * the descriptor only queues the bytes and tells the poller, and they reach the protocol when the
+ * reactor's loop calls `doRead`, at most `readLimit` bytes per turn. Once `readLimit` bytes wait
+ * unread, the socket is paused and the kernel holds the rest — the back-pressure a `select` loop
+ * gets by not reading. A connect in progress is watched for writability, as under `select`.
  * Every end of a connection — clean close, reset, abort, the reactor stopping — goes through one
  * `connectionLost`, called once, with a typed reason from errors.ts.
  */
@@ -18,6 +19,7 @@ import {
   ConnectionDone,
   ConnectionLost,
   connectErrorFor,
+  connectionDone,
   TimeoutError,
   UserError,
 } from './errors.ts';
@@ -122,8 +124,13 @@ class TCPConnection implements LibuvDescriptor, Transport {
   readonly #connector: Connector | undefined;
   #protocol: Protocol | undefined;
   #phase: Phase;
-  /** Libuv said "readable": data, or the end of the stream, is waiting for a `read()`. */
-  #readableSignalled = false;
+  /**
+   * Bytes libuv delivered that the protocol has not had yet. The socket flows only while this is
+   * under `readLimit` and the protocol wants data; otherwise it is paused and the kernel buffers.
+   */
+  #received: Buffer[] = [];
+  #receivedBytes = 0;
+  #wantsData = true;
   #connected = false;
   #ended = false;
   #closed = false;
@@ -140,31 +147,36 @@ class TCPConnection implements LibuvDescriptor, Transport {
     this.#socket = socket;
     this.#phase = phase;
     this.#connector = connector;
-    const changed = () => this.readinessChanged?.();
-    socket.on('readable', () => {
-      this.#readableSignalled = true;
-      changed();
-    });
-    socket.on('end', () => {
-      this.#ended = true;
-      changed();
-    });
-    socket.on('error', (error) => {
-      this.#error ??= error;
-      changed();
-    });
-    socket.on('close', () => {
-      this.#closed = true;
-      // A paused connection is not watched for reads; its end must still reach the protocol.
-      if (this.#phase === 'connected') this.#reactor.addReader(this);
-      changed();
-    });
-    if (phase === 'connecting') {
-      socket.once('connect', () => {
-        this.#connected = true;
-        changed();
-      });
-    }
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (error) => this.#onError(error));
+    socket.on('close', () => this.#onClose());
+    if (phase === 'connecting') socket.once('connect', () => this.#onConnect());
+  }
+
+  // What libuv reports, through the socket's events: noted here, acted on when the loop calls us.
+  #onData(chunk: Buffer): void {
+    this.#received.push(chunk);
+    this.#receivedBytes += chunk.length;
+    if (this.#receivedBytes >= readLimit) this.#socket.pause();
+    this.readinessChanged?.();
+  }
+  #onEnd(): void {
+    this.#ended = true;
+    this.readinessChanged?.();
+  }
+  #onError(error: Error): void {
+    this.#error ??= error;
+    this.readinessChanged?.();
+  }
+  #onClose(): void {
+    this.#closed = true;
+    // A paused connection is not watched for reads; its end must still reach the protocol.
+    if (this.#phase === 'connected') this.#reactor.addReader(this);
+    this.readinessChanged?.();
+  }
+  #onConnect(): void {
+    this.#connected = true;
+    this.readinessChanged?.();
   }
 
   /** Starts a client connect; failures to even begin (a bad port) are reported on the next turn. */
@@ -182,9 +194,12 @@ class TCPConnection implements LibuvDescriptor, Transport {
     }
   }
 
-  /** Gives a server-side connection its protocol and starts reading. */
+  /** Gives a connected socket its protocol and starts reading. */
   attach(protocol: Protocol): void {
     this.#protocol = protocol;
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // An accepted socket starts paused (pauseOnConnect) and a 'data' listener alone does not resume it.
+    this.#socket.resume();
     this.#reactor.addReader(this);
     protocol.makeConnection(this);
   }
@@ -192,10 +207,7 @@ class TCPConnection implements LibuvDescriptor, Transport {
   // The descriptor ----------------------------------------------------------------------------
 
   isReadable(): boolean {
-    return (
-      this.#phase === 'connected' &&
-      (this.#readableSignalled || this.#socket.readableLength > 0 || this.#ended || this.#closed || !!this.#error)
-    );
+    return this.#phase === 'connected' && (this.#receivedBytes > 0 || this.#ended || this.#closed || !!this.#error);
   }
 
   isWritable(): boolean {
@@ -203,21 +215,41 @@ class TCPConnection implements LibuvDescriptor, Transport {
   }
 
   doRead(): void {
-    this.#readableSignalled = false;
-    const socket = this.#socket;
-    // read() with no size takes the whole buffer, and lets the stream notice its end in the same call.
-    const chunk: Buffer | null = socket.readableLength > readLimit ? socket.read(readLimit) : socket.read();
-    if (chunk !== null) {
+    if (this.#receivedBytes > 0) {
+      const chunk = this.#takeReceived();
+      if (this.#wantsData && this.#receivedBytes < readLimit) this.#socket.resume();
       this.#protocol?.dataReceived(chunk);
-      return;
-    }
-    if (this.#error) {
+    } else if (this.#error) {
       this.#reactor.disconnect(this, new ConnectionLost(this.#error.message, { cause: this.#error }));
     } else if (this.#closeReason || this.#closed) {
-      this.#reactor.disconnect(this, this.#closeReason ?? new ConnectionDone('connection closed'));
+      this.#reactor.disconnect(this, this.#closeReason ?? connectionDone);
     } else if (this.#ended) {
       this.#peerHalfClosed();
     }
+  }
+
+  /** At most `readLimit` bytes of what arrived, in order; usually exactly one chunk, uncopied. */
+  #takeReceived(): Buffer {
+    const first = this.#received[0] as Buffer;
+    if (first.length >= readLimit || this.#received.length === 1) {
+      const chunk = first.length > readLimit ? first.subarray(0, readLimit) : first;
+      if (chunk === first) this.#received.shift();
+      else this.#received[0] = first.subarray(readLimit);
+      this.#receivedBytes -= chunk.length;
+      return chunk;
+    }
+    const pieces: Buffer[] = [];
+    let size = 0;
+    while (this.#received.length > 0 && size < readLimit) {
+      const next = this.#received[0] as Buffer;
+      const take = Math.min(next.length, readLimit - size);
+      pieces.push(take === next.length ? next : next.subarray(0, take));
+      if (take === next.length) this.#received.shift();
+      else this.#received[0] = next.subarray(take);
+      size += take;
+    }
+    this.#receivedBytes -= size;
+    return Buffer.concat(pieces, size);
   }
 
   doWrite(): void {
@@ -232,7 +264,8 @@ class TCPConnection implements LibuvDescriptor, Transport {
     this.#reactor.removeWriter(this);
     this.#phase = 'connected';
     this.#connector?.connected(this);
-    const protocol = this.#connector?.factory.buildProtocol(this.getPeer());
+    // The destination is the peer; asking the socket would cost a getpeername call per connection.
+    const protocol = this.#connector?.factory.buildProtocol(this.#connector.getDestination());
     if (!protocol) {
       this.#reactor.disconnect(this, new ConnectionDone('the factory refused the connection'));
       return;
@@ -271,7 +304,7 @@ class TCPConnection implements LibuvDescriptor, Transport {
       this.#reactor.removeReader(this);
       protocol.readConnectionLost();
     } else {
-      this.#closeReason ??= new ConnectionDone('the peer closed the connection');
+      this.#closeReason ??= connectionDone;
       this.#reactor.disconnect(this, this.#closeReason);
     }
   }
@@ -286,7 +319,7 @@ class TCPConnection implements LibuvDescriptor, Transport {
   loseConnection(): void {
     if (this.#disconnecting || this.#phase !== 'connected') return;
     this.#disconnecting = true;
-    this.#closeReason ??= new ConnectionDone('connection closed cleanly');
+    this.#closeReason ??= connectionDone;
     // Twisted closes the whole socket once the pending writes are out; `close` then reaches doRead.
     this.#socket.end(() => this.#socket.destroy());
   }
@@ -314,11 +347,17 @@ class TCPConnection implements LibuvDescriptor, Transport {
   }
 
   pauseProducing(): void {
-    if (this.#phase === 'connected' && !this.#closed) this.#reactor.removeReader(this);
+    if (this.#phase !== 'connected' || this.#closed) return;
+    this.#wantsData = false;
+    this.#socket.pause();
+    this.#reactor.removeReader(this);
   }
 
   resumeProducing(): void {
-    if (this.#phase === 'connected') this.#reactor.addReader(this);
+    if (this.#phase !== 'connected') return;
+    this.#wantsData = true;
+    if (this.#receivedBytes < readLimit) this.#socket.resume();
+    this.#reactor.addReader(this);
   }
 
   /** For `Connector.stopConnecting`. */
