@@ -4,8 +4,8 @@
  * `wait` resolves with the ones that are ready, or with none when the timeout passes first.
  *
  * `LibuvPoller` is the one built on Node: libuv already polls every socket, so instead of asking
- * the kernel again it listens to what libuv reports (a paused socket turned readable, a connect
- * completed, a write buffer drained) through the descriptor's `readinessChanged` hook. Readiness is
+ * the kernel again it listens to what libuv reports (bytes read, a connect completed, the end of a
+ * stream, an error) through the descriptor's `readinessChanged` hook. Readiness is
  * level-triggered, as with `select`: a descriptor that is still readable after its bounded `doRead`
  * is reported again on the next turn without any new event.
  *
