@@ -54,6 +54,8 @@ export interface Sample {
   readonly userMs: number;
   readonly systemMs: number;
   readonly maxRssMB: number;
+  /** CPU time the server process spent during this run: when it nears the wall time, the servers are the limit. */
+  readonly serverCpuMs: number;
   readonly bigMBps?: number;
   readonly lateMs?: number;
   readonly failures: readonly string[];
@@ -64,6 +66,7 @@ export interface Figures {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly maxRssMB: number;
+  readonly serverCpuMs: number;
   readonly bigMBps?: number;
   readonly lateMs?: number;
 }
@@ -179,28 +182,42 @@ async function hardDescriptorLimit(): Promise<number> {
   return text === 'unlimited' ? Number.POSITIVE_INFINITY : Number(text);
 }
 
+/** The running server process of a scenario: its endpoints, its CPU time so far, and how to stop it. */
+interface Servers {
+  readonly ready: ServersReady;
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
 /** Starts the scenario's server process and waits for the line that names its endpoints. */
-async function startServers(spec: ScenarioSpec): Promise<{ ready: ServersReady; stop: () => Promise<void> }> {
+async function startServers(spec: ScenarioSpec): Promise<Servers> {
   const child: ProcessPromise = $({
     quiet: true,
     nothrow: true,
     cwd: projectRoot,
   })`bash -c ${raiseLimit} bash ${[...nodeWithTsx, 'bench/server-process.ts', JSON.stringify(spec.servers)]}`;
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string | undefined>((resolve) => {
-    lines.once('line', resolve);
-    lines.once('close', () => resolve(undefined));
-  });
-  lines.close();
-  const stop = async () => {
-    child.stdin.end();
-    await child;
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    return line.done ? undefined : line.value;
   };
+  const first = await nextLine();
   if (!first) {
     const output = await child;
     throw new Error(`the server process for ${spec.name} did not start: ${output.stderr.trim()}`);
   }
-  return { ready: JSON.parse(first) as ServersReady, stop };
+  return {
+    ready: JSON.parse(first) as ServersReady,
+    async cpuMs() {
+      child.stdin.write('cpu\n');
+      const line = await nextLine();
+      return line ? (JSON.parse(line) as { cpuMs: number }).cpuMs : Number.NaN;
+    },
+    async stop() {
+      child.stdin.end();
+      await child;
+    },
+  };
 }
 
 async function runOnce(
@@ -274,6 +291,7 @@ function summarize(
       wallMs,
       cpuMs: median(samples.map((sample) => sample.cpuMs)),
       maxRssMB: median(samples.map((sample) => sample.maxRssMB)),
+      serverCpuMs: median(samples.map((sample) => sample.serverCpuMs)),
       ...(bigMBps !== undefined && { bigMBps }),
       ...(lateMs !== undefined && { lateMs }),
     },
@@ -303,9 +321,9 @@ async function runScenario(
     warnings.push(warning);
     progress(warning);
   }
-  const { ready, stop } = await startServers(spec);
+  const servers = await startServers(spec);
   try {
-    const plan = planRun(spec, ready);
+    const plan = planRun(spec, servers.ready);
     const running = all.filter((contender) => !spec.skip?.[contender.name]);
     const samples = new Map<string, Sample[]>(running.map((contender) => [contender.name, []]));
     const timelines = new Map<string, Map<number, readonly RecordedEvent[]>>(
@@ -314,10 +332,21 @@ async function runScenario(
     const timeoutMs = Math.max(options.quick ? 20_000 : 60_000, (plan.idealMs ?? 0) * 20);
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
+        const serverCpuBefore = await servers.cpuMs();
         const measure = await runOnce(contender, spec, plan, workDir, timeoutMs);
+        const serverCpuMs = (await servers.cpuMs()) - serverCpuBefore;
         const sample: Sample =
           typeof measure === 'string'
-            ? { run, wallMs: NaN, cpuMs: NaN, userMs: NaN, systemMs: NaN, maxRssMB: NaN, failures: [measure] }
+            ? {
+                run,
+                wallMs: NaN,
+                cpuMs: NaN,
+                userMs: NaN,
+                systemMs: NaN,
+                maxRssMB: NaN,
+                serverCpuMs,
+                failures: [measure],
+              }
             : {
                 run,
                 wallMs: measure.wallMs,
@@ -325,6 +354,7 @@ async function runScenario(
                 userMs: measure.userMs,
                 systemMs: measure.systemMs,
                 maxRssMB: measure.maxRssMB,
+                serverCpuMs,
                 ...scenarioFigures(spec, plan, measure.events),
                 failures: verifyRun(plan, measure),
               };
@@ -366,7 +396,7 @@ async function runScenario(
       ),
     };
   } finally {
-    await stop();
+    await servers.stop();
   }
 }
 
@@ -378,10 +408,10 @@ export function microModules(): string[] {
     .map((file) => `bench/micro/${file}`);
 }
 
-async function runMicro(options: BenchOptions, workDir: string): Promise<MicroResult[]> {
+export async function runMicro(options: BenchOptions, workDir: string): Promise<MicroResult[]> {
   const progress = options.progress ?? (() => {});
   const results: MicroResult[] = [];
-  const rowMs = options.microRowMs ?? (options.quick ? 30 : 300);
+  const rowMs = options.microRowMs ?? (options.quick ? 30 : 200);
   for (const module of options.microModules ?? microModules()) {
     progress(`[micro] ${module}`);
     const resultPath = path.join(workDir, 'micro.json');

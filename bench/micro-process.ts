@@ -56,7 +56,9 @@ async function main(): Promise<void> {
         }
         return {
           name: task.name,
-          opsPerSec: result.throughput.p50,
+          // Both from the median latency, so ops/s and ns/op always agree (tinybench's own throughput
+          // median is computed per sample and can disagree with it when samples are skewed).
+          opsPerSec: 1000 / result.latency.p50,
           nsPerOp: result.latency.p50 * 1e6,
           rmePct: result.latency.rme,
           samples: result.latency.samplesCount,

@@ -84,7 +84,9 @@ function openResources(): Map<string, number> {
 async function leakedSince(before: Map<string, number>): Promise<Record<string, number>> {
   let leaked: Record<string, number> = {};
   for (let attempt = 0; attempt < 50; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // First look after two loop turns (when a destroyed socket's handle is normally gone), then every 20 ms.
+    if (attempt === 0) for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    else await new Promise((resolve) => setTimeout(resolve, 20));
     leaked = {};
     for (const [kind, count] of openResources()) {
       const extra = count - (before.get(kind) ?? 0);
@@ -149,6 +151,12 @@ async function main(): Promise<void> {
   // A model that leaked a socket or timer would keep the process alive; the leak is reported, the run ends.
   process.exit(0);
 }
+
+// If nothing is left to do while getPoems is still pending, its promise can never settle: say so, not just exit.
+process.once('beforeExit', () => {
+  process.stderr.write('getPoems never settled: the event loop ran out of work with the promise still pending\n');
+  process.exit(3);
+});
 
 main().catch((error: unknown) => {
   process.stderr.write(`model process: ${error instanceof Error ? error.stack : String(error)}\n`);

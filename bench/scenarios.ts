@@ -76,7 +76,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       description:
         'The series’ three slow servers, sped up: a 2,859-byte poem at 30 B a tick and two short ones at 10 B a tick. ' +
         'A concurrent client takes the slowest schedule (the ideal); a blocking one the sum.',
-      servers: { classic: { kind: 'classic', speedup: quick ? 350 : 70 } },
+      servers: { classic: { kind: 'classic', speedup: quick ? 350 : 140 } },
       tasks: [{ group: 'classic', count: 3 }],
       options: {},
       events: true,
@@ -90,7 +90,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
         `${slowCount.toLocaleString('en')} downloads at once of a 3,003-byte poem sent 300 B every ` +
         `${quick ? 20 : 100} ms: the case async I/O exists for. The ideal is one schedule ` +
         '(11 ticks: the server closes one delay after the last slice).',
-      servers: { slow: { kind: 'slow', poem: shortPoem, numBytes: 300, delay: quick ? 0.02 : 0.1, count: 4 } },
+      servers: { slow: { kind: 'slow', poem: shortPoem, numBytes: 300, delay: quick ? 0.02 : 0.1, count: 8 } },
       tasks: [{ group: 'slow', count: slowCount }],
       options: {},
       events: false,
@@ -101,7 +101,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       name: 'many-fast',
       title: `many-fast: ${fastCount.toLocaleString('en')} downloads, unlimited`,
       description: `${fastCount.toLocaleString('en')} downloads of a 3,003-byte poem from fast servers, all started at once: per-connection overhead.`,
-      servers: { fast: { kind: 'fast', poem: shortPoem, count: 8 } },
+      servers: { fast: { kind: 'fast', poem: shortPoem, count: 25 } },
       tasks: [{ group: 'fast', count: fastCount }],
       options: {},
       events: false,
@@ -111,7 +111,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       name: 'many-fast-limited',
       title: `many-fast-limited: ${fastCount.toLocaleString('en')} downloads, at most ${fastLimit} at once`,
       description: `The same downloads with the concurrency limit at ${fastLimit}: the cost of the limiter.`,
-      servers: { fast: { kind: 'fast', poem: shortPoem, count: 8 } },
+      servers: { fast: { kind: 'fast', poem: shortPoem, count: 25 } },
       tasks: [{ group: 'fast', count: fastCount }],
       options: { concurrency: fastLimit },
       events: false,
@@ -122,10 +122,11 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       title: `big: one ${bigBytes / 1e6} MB poem beside two slow servers`,
       description:
         `One ${bigBytes / 1e6} MB poem from a fast server (throughput, peak memory) while two slow poems arrive ` +
-        '60 B every 50 ms: fairness means the slow chunks still arrive on schedule while the big one floods.',
+        `60 B every ${quick ? 20 : 40} ms: ` +
+        'fairness means the slow chunks still arrive on schedule while the big one floods.',
       servers: {
         big: { kind: 'fast', poem: { generated: bigBytes, seed: 3 } },
-        slow: { kind: 'slow', poem: { name: 'semaphore' }, numBytes: 60, delay: quick ? 0.02 : 0.05, count: 2 },
+        slow: { kind: 'slow', poem: { name: 'semaphore' }, numBytes: 60, delay: quick ? 0.02 : 0.04, count: 2 },
       },
       tasks: [
         { group: 'big', count: 1 },
@@ -146,7 +147,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
         '(ended by the timeout) and a poem that is not UTF-8: every task accounted for with the right code, nothing left open.',
       servers: {
         good: { kind: 'fast', poem: { name: 'border-cafe' }, count: 2 },
-        slow: { kind: 'slow', poem: { name: 'kettle' }, numBytes: 60, delay: quick ? 0.01 : 0.03 },
+        slow: { kind: 'slow', poem: { name: 'kettle' }, numBytes: 60, delay: quick ? 0.01 : 0.02 },
         refused: { kind: 'refused' },
         reset: { kind: 'faulty', mode: 'reset' },
         stall: { kind: 'faulty', mode: 'stall' },
@@ -160,7 +161,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
         { group: 'stall', count: 3, failsWith: 'TIMEOUT' },
         { group: 'bad', count: 3, failsWith: 'BAD_ENCODING' },
       ],
-      options: { timeoutMs: quick ? 300 : 600 },
+      options: { timeoutMs: quick ? 300 : 400 },
       events: false,
       descriptors: 25,
     },

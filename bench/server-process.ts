@@ -5,11 +5,14 @@
  * result against those figures, so "byte-exact" is decided by what the server actually sent.
  *
  * It runs apart from the client being measured, so the servers' CPU and memory never count against a
- * model. It stops, closing every server, when its stdin ends (the harness closes it, or dies).
+ * model. Each line `cpu` on stdin is answered with a line of its own CPU time so far, so the harness
+ * can tell when the servers rather than the client limit a run. It stops, closing every server, when
+ * its stdin ends (the harness closes it, or dies).
  *
  * Usage: `node --import tsx bench/server-process.ts '<servers JSON>'`
  */
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import type { Address } from '../poetry/contract.ts';
 import { classicPoems, generatePoem, poems } from '../poetry/poems/index.ts';
 import {
@@ -98,8 +101,13 @@ async function main(): Promise<void> {
   for (const [group, spec] of Object.entries(specs)) endpoints[group] = await startGroup(spec);
   const ready: ServersReady = { endpoints };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => {
+  const commands = createInterface({ input: process.stdin });
+  commands.on('line', (line) => {
+    if (line.trim() !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000 })}\n`);
+  });
+  commands.on('close', () => {
     void Promise.all(closers.map((close) => close())).then(() => process.exit(0));
   });
 }

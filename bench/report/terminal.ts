@@ -69,6 +69,7 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
     { title: 'CPU', value: (row) => row.median?.cpuMs, format: seconds, better: 'lower' },
     { title: 'peak RSS', value: (row) => row.median?.maxRssMB, format: (v) => `${v.toFixed(0)} MB`, better: 'lower' },
   ];
+  columns.push({ title: 'server CPU', value: (row) => row.median?.serverCpuMs, format: seconds, better: 'none' });
   if (scenario.idealMs !== undefined) {
     columns.push({ title: '× ideal', value: (row) => row.vsIdeal, format: ratio, better: 'lower' });
   }
@@ -148,7 +149,7 @@ export function renderMicro(suite: MicroResult, style: Style): string {
   const fastest = Math.max(...suite.rows.map((row) => row.opsPerSec).filter((v) => !Number.isNaN(v)));
   const rows = suite.rows.map((row) =>
     row.error
-      ? [row.name, style.bad('error'), '', '', row.error]
+      ? [row.name, style.bad('error'), '', '', '']
       : [
           row.name === suite.baseline ? `${row.name} (baseline)` : row.name,
           row.opsPerSec === fastest
@@ -163,6 +164,7 @@ export function renderMicro(suite: MicroResult, style: Style): string {
   return [
     ...head,
     textTable(['row', 'ops/s (median)', 'ns/op', '× baseline speed', 'rme'], rows),
+    ...suite.rows.flatMap((row) => (row.error ? [style.bad(`  ${row.name}: ${row.error}`)] : [])),
     ...(budget ? [`  ${suite.budgetMet === false ? style.bad(budget) : budget}`] : []),
   ].join('\n');
 }
