@@ -7,16 +7,18 @@ import { blockingModel } from '../baselines/blocking.ts';
 import { promisesModel } from '../baselines/promises.ts';
 import { generatorsModel } from '../generators/client.ts';
 import { lazyModel } from '../lazy/client.ts';
+import { reactorModel } from '../reactor/callback-client.ts';
 import { deferredModel } from '../reactor/deferred-client.ts';
 import type { Model } from './contract.ts';
 
 export const models: readonly Model[] = [
   blockingModel,
   promisesModel,
-  lazyModel,
-  actorsModel,
+  reactorModel,
   deferredModel,
   generatorsModel,
+  actorsModel,
+  lazyModel,
 ];
 
 /** The model called `name`, or an error that lists the ones there are. */

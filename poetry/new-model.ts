@@ -74,13 +74,20 @@ export function register(registry: string, name: string): string {
   const match = list.exec(registry);
   if (!match) throw new Error('poetry/models.ts: cannot find the `models` list to add to');
   const entries = (match[1] as string).trim().replace(/,$/, '');
-  const updated = registry.replace(
-    list,
-    `export const models: readonly Model[] = [${entries ? `${entries}, ` : ''}${id}];`,
-  );
-  const importLine = `import { ${id} } from '../${name}/client.ts';\n`;
-  const firstImport = updated.indexOf('\nimport ') + 1;
-  return updated.slice(0, firstImport) + importLine + updated.slice(firstImport);
+  // Keep the list's layout: one entry per line when it already is, otherwise inline.
+  const listed = !entries ? id : entries.includes('\n') ? `\n  ${entries},\n  ${id},\n` : `${entries}, ${id}`;
+  const updated = registry.replace(list, `export const models: readonly Model[] = [${listed}];`);
+  // Among the models' imports, in the order Biome's import sorting keeps them.
+  const source = `../${name}/client.ts`;
+  const lines = updated.split('\n');
+  const imports = lines.flatMap((line, index) => {
+    const from = /^import .* from '(\.\.\/[^']+)';$/.exec(line)?.[1];
+    return from === undefined ? [] : [{ index, from }];
+  });
+  const after = imports.find((i) => i.from > source)?.index;
+  const at = after ?? (imports.at(-1)?.index ?? -1) + 1;
+  lines.splice(at, 0, `import { ${id} } from '${source}';`);
+  return lines.join('\n');
 }
 
 export function createModel(name: string, root = projectRoot): string[] {

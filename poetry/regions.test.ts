@@ -88,7 +88,10 @@ describe('npm run new-model', () => {
     const registry = readFileSync(new URL('./models.ts', import.meta.url), 'utf8');
     const updated = register(registry, 'my-model');
     expect(updated).toContain("import { myModelModel } from '../my-model/client.ts';");
-    expect(updated).toMatch(/export const models: readonly Model\[\] = \[[^\]]*, myModelModel\];/);
+    expect(updated).toMatch(
+      /export const models: readonly Model\[\] = \[[^\]]*\bpromisesModel,\s+[^\]]*myModelModel,\s*\];/,
+    );
+    expect(register('export const models: readonly Model[] = [a, b];', 'c')).toContain('= [a, b, cModel];');
   });
 
   it('creates a skeleton with every part marked but none written, and refuses a taken or bad name', () => {
