@@ -121,6 +121,8 @@ export interface BenchReport {
   readonly environment: Environment;
   readonly scenarios: readonly ScenarioResult[];
   readonly micro: readonly MicroResult[];
+  /** Things the reader should know about this run as a whole (peers that were not run, and why). */
+  readonly notes: readonly string[];
 }
 
 const raiseLimit = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
@@ -433,6 +435,19 @@ export async function runMicro(options: BenchOptions, workDir: string): Promise<
   return results;
 }
 
+/**
+ * The series' own clients (Twisted, Erlang) would join as peer rows; this harness does not run them
+ * yet, so say plainly whether they could be, and how to install what is missing.
+ */
+async function peerNotes(): Promise<string[]> {
+  const twisted = await shell("python3 -c 'import twisted; print(twisted.__version__)' 2>/dev/null");
+  const escript = await shell('command -v escript');
+  return [
+    `peer rows outside TypeScript are not run by this harness yet; Twisted ${twisted ? `${twisted} is installed` : 'is not installed (apt-get install python3-twisted)'}, ` +
+      `Erlang escript ${escript ? 'is installed' : 'is not installed (apt-get install erlang-nox)'}. The series' own figures are in shared/specs/peers.md.`,
+  ];
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const specs = selectScenarios(options.quick, options.scenarios);
@@ -452,6 +467,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       environment: await environment(),
       scenarios,
       micro,
+      notes: await peerNotes(),
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -189,6 +189,7 @@ CPU = user+sys of the client process; × raw = wall ÷ the raw Node client's; be
 result is FAILED and gets no time.</p>
 ${report.scenarios.map(scenarioSection).join('\n')}
 ${report.micro.map(microSection).join('\n')}
+${(report.notes ?? []).map((note) => `<p class="dim">note: ${escapeHtml(note)}</p>`).join('\n')}
 <script type="application/json" id="report-data">${scriptJson(report)}</script>
 <script>${pageScript}</script>
 </body>

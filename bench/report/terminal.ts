@@ -185,5 +185,6 @@ export function renderReport(report: BenchReport, style: Style): string {
     '',
     ...report.scenarios.map((scenario) => `${renderScenario(scenario, style)}\n`),
     ...report.micro.map((suite) => `${renderMicro(suite, style)}\n`),
+    ...(report.notes ?? []).map((note) => style.dim(`note: ${note}`)),
   ].join('\n');
 }
