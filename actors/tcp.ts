@@ -51,7 +51,8 @@ type SocketEvent =
  * `TIMEOUT` when not connected within `after` ms. A refused or failed connect throws its error.
  */
 export function* connect(address: Address, after?: number): Generator<Suspend, Pid | Timeout, unknown> {
-  const socket = spawnLink(() => port(self(), address));
+  const owner = self();
+  const socket = spawnLink(() => port(owner, address));
   const answer = yield* receive(
     (m: unknown): m is Connected | TcpMessage => isFrom(m, socket),
     after === undefined ? {} : { after },
