@@ -420,7 +420,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         if (current.waitOrTakeOver()) break;
       }
       if (current.nextLink > 0 && current.nextLink >= current.links.length) {
-        current.links.length = 0;
+        // A fresh empty array rather than `length = 0`: V8 shrinks an array through a slow builtin
+        // call, which cost ~10% of a 10-link chain, and the spent array is garbage either way.
+        current.links = [];
         current.nextLink = 0;
       }
       if (finished) {
