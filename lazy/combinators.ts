@@ -113,16 +113,20 @@ function withoutCR(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
-/** The lines of `text` up to its `\n` at `end`, found one at a time. */
+/**
+ * The complete lines of `text` (everything before its last `\n`). Splitting is one native pass, the
+ * cheapest way to cut a chunk; what is done *with* each line downstream still happens one at a time,
+ * as it is asked for.
+ */
 function lineRun(text: string, end: number): Run<string> {
+  const found = text.slice(0, end).split('\n');
+  const crlf = text.includes('\r');
   let at = 0;
   return {
     next() {
-      if (at > end) return doneResult;
-      const stop = text.indexOf('\n', at);
-      const line = text.slice(at, text.charCodeAt(stop - 1) === 13 && stop > at ? stop - 1 : stop);
-      at = stop + 1;
-      return { done: false, value: line };
+      if (at === found.length) return doneResult;
+      const line = found[at++]!;
+      return { done: false, value: crlf ? withoutCR(line) : line };
     },
   };
 }
