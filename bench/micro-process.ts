@@ -43,7 +43,14 @@ async function main(): Promise<void> {
     const base = { module: modulePath, name: suite.name, description: suite.description, baseline: suite.baseline };
     try {
       await suite.setup?.();
-      const bench = new Bench({ name: suite.name, time: Number(rowMs), warmupTime: Math.min(100, Number(rowMs)) });
+      // A few iterations at least, not tinybench's 64: some rows move 100 MB per iteration.
+      const bench = new Bench({
+        name: suite.name,
+        time: Number(rowMs),
+        iterations: 3,
+        warmupTime: Math.min(100, Number(rowMs)),
+        warmupIterations: 1,
+      });
       for (const [name, fn] of Object.entries(suite.tasks)) bench.add(name, fn);
       await bench.run();
       await suite.teardown?.();

@@ -5,10 +5,10 @@
  * says so rather than showing a number. Micro rows compare ops/s the same way.
  */
 import type { BenchReport, Row } from '../harness.ts';
-import { plainStyle, type Style, seconds, textTable } from './terminal.ts';
+import { isFigure, plainStyle, type Style, seconds, textTable } from './terminal.ts';
 
 function change(before: number | undefined, after: number | undefined, format: (v: number) => string): string {
-  if (before === undefined || after === undefined) return '';
+  if (!isFigure(before) || !isFigure(after)) return '';
   const pct = ((after - before) / before) * 100;
   const sign = pct > 0 ? '+' : '';
   return `${format(before)} → ${format(after)} (${sign}${pct.toFixed(1)}%)`;

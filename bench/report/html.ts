@@ -10,7 +10,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BenchReport, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
-import { bestOf, budgetVerdict, ratio, scenarioColumns, scenarioHeadline } from './terminal.ts';
+import {
+  bestOf,
+  budgetVerdict,
+  fixed,
+  isFigure,
+  opsPerSecond,
+  ratio,
+  scenarioColumns,
+  scenarioHeadline,
+} from './terminal.ts';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -38,7 +47,7 @@ function scenarioTable(scenario: ScenarioResult): string {
       }
       const cells = columns.map((column, index) => {
         const value = column.value(row);
-        if (value === undefined || Number.isNaN(value)) return '<td></td>';
+        if (!isFigure(value)) return '<td></td>';
         const text = escapeHtml(column.format(value));
         return value === best[index] ? `<td class="best">${text}</td>` : `<td>${text}</td>`;
       });
@@ -73,8 +82,8 @@ function microSection(suite: MicroResult, index: number): string {
         `<tr><td class="name">${escapeHtml(row.name)}${row.name === suite.baseline ? ' (baseline)' : ''}</td>` +
         (row.error
           ? `<td class="failed" colspan="4">${escapeHtml(row.error)}</td>`
-          : `<td>${Math.round(row.opsPerSec).toLocaleString('en')}</td><td>${row.nsPerOp.toFixed(0)}</td>` +
-            `<td>${ratio(row.vsBaseline)}</td><td>±${row.rmePct.toFixed(1)}%</td>`) +
+          : `<td>${opsPerSecond(row.opsPerSec)}</td><td>${fixed(row.nsPerOp, 0)}</td>` +
+            `<td>${ratio(row.vsBaseline)}</td><td>${isFigure(row.rmePct) ? `±${row.rmePct.toFixed(1)}%` : ''}</td>`) +
         '</tr>',
     )
     .join('\n');
@@ -144,7 +153,7 @@ report.scenarios.forEach((scenario, index) => {
 });
 report.micro.forEach((suite, index) => {
   const box = document.getElementById('micro-' + index);
-  const rows = suite.rows.filter((row) => !row.error);
+  const rows = suite.rows.filter((row) => !row.error && Number.isFinite(row.vsBaseline));
   if (!box || rows.length === 0) return;
   echarts.init(box, null, { renderer: 'svg' }).setOption({
     animation: false,

@@ -44,8 +44,20 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/**
+ * Whether a figure can be printed. A saved report has been through JSON, where NaN becomes null, so
+ * a figure that was never measured arrives as undefined, null or NaN; all three print as nothing.
+ */
+export function isFigure(value: number | null | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** `value` with `digits` decimals, or '' when there is no figure. */
+export const fixed = (value: number | null | undefined, digits: number) =>
+  isFigure(value) ? value.toFixed(digits) : '';
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-export const ratio = (value: number | undefined) => (value === undefined ? '' : `${value.toFixed(2)}×`);
+export const ratio = (value: number | null | undefined) => (isFigure(value) ? `${value.toFixed(2)}×` : '');
+export const opsPerSecond = (value: number) => (isFigure(value) ? Math.round(value).toLocaleString('en') : '');
 
 /** A column of a scenario table: how to read the figure, how to print it, and which way is better. */
 interface Column {
@@ -95,7 +107,7 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
 
 /** The best value of a column among the rows that have one (the raw baseline competes too). */
 export function bestOf(column: Column, rows: readonly Row[]): number | undefined {
-  const values = rows.map(column.value).filter((value): value is number => value !== undefined && !Number.isNaN(value));
+  const values = rows.map(column.value).filter(isFigure);
   if (values.length < 2 || column.better === 'none') return undefined;
   return column.better === 'lower' ? Math.min(...values) : Math.max(...values);
 }
@@ -119,7 +131,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
       row.contender,
       ...columns.map((column, index) => {
         const value = column.value(row);
-        if (value === undefined || Number.isNaN(value)) return '';
+        if (!isFigure(value)) return '';
         const text = column.format(value);
         return value === best[index] ? style.best(text) : text;
       }),
@@ -146,18 +158,16 @@ export function budgetVerdict(suite: MicroResult): string {
 export function renderMicro(suite: MicroResult, style: Style): string {
   const head = [style.heading(`micro: ${suite.name}`), style.dim(`  ${suite.description} (${suite.module})`)];
   if (suite.error) return [...head, style.bad(`  could not run: ${suite.error}`)].join('\n');
-  const fastest = Math.max(...suite.rows.map((row) => row.opsPerSec).filter((v) => !Number.isNaN(v)));
+  const fastest = Math.max(...suite.rows.map((row) => row.opsPerSec).filter(isFigure));
   const rows = suite.rows.map((row) =>
     row.error
       ? [row.name, style.bad('error'), '', '', '']
       : [
           row.name === suite.baseline ? `${row.name} (baseline)` : row.name,
-          row.opsPerSec === fastest
-            ? style.best(Math.round(row.opsPerSec).toLocaleString('en'))
-            : Math.round(row.opsPerSec).toLocaleString('en'),
-          row.nsPerOp.toFixed(0),
+          row.opsPerSec === fastest ? style.best(opsPerSecond(row.opsPerSec)) : opsPerSecond(row.opsPerSec),
+          fixed(row.nsPerOp, 0),
           ratio(row.vsBaseline),
-          `±${row.rmePct.toFixed(1)}%`,
+          isFigure(row.rmePct) ? `±${row.rmePct.toFixed(1)}%` : '',
         ],
   );
   const budget = budgetVerdict(suite);
