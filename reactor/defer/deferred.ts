@@ -253,7 +253,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const fn = failed ? errback : callback;
     if (fn === passthru) return;
     this.callLink(fn, failed ? errbackArgs : callbackArgs);
-    const waiting = this.waitOrTakeOver();
+    const waiting = isDeferred(this.result) && this.waitOrTakeOver(this.result);
     // Links added by the one that just ran were queued; run them (and do the bookkeeping) the usual way.
     if (!waiting && this.nextLink < this.links.length) this.runCallbacks();
     else this.recordFinalResult();
@@ -283,10 +283,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * After a link returned a Deferred: waits for it if it has no usable result yet (true; its
    * continuation link will hand the result back), or takes its result over now, leaving it `undefined`.
+   * Callers test `isDeferred` first, so the common case (a plain value) stays small enough for V8 to
+   * inline into the chain-building code.
    */
-  private waitOrTakeOver(): boolean {
-    const returned = this.result;
-    if (!isDeferred(returned)) return false;
+  private waitOrTakeOver(returned: Deferred<unknown>): boolean {
     if (!returned.called || returned.paused || isDeferred(returned.result)) {
       this.paused++;
       this.chainedTo = returned;
@@ -420,7 +420,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         const fn = failed ? link.errback : link.callback;
         if (fn === passthru) continue;
         current.callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
-        if (current.waitOrTakeOver()) break;
+        if (isDeferred(current.result) && current.waitOrTakeOver(current.result)) break;
       }
       if (current.nextLink > 0 && current.nextLink >= current.links.length) {
         // A fresh empty array rather than `length = 0`: V8 shrinks an array through a slow builtin
