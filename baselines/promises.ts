@@ -61,27 +61,21 @@ export async function fetchPoem(address: Address, task: number, options: GetPoem
 async function downloadPoem(
   address: Address,
   task: number,
-  { timeoutMs, signal, onEvent }: GetPoemsOptions,
+  options: GetPoemsOptions,
 ): Promise<{ poem: string; bytes: number }> {
   const where = formatAddress(address);
-  // #region timeout
-  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  // `net` destroys the socket when this aborts: on the deadline or on the caller's cancel.
-  const stop = anyOf(signal, deadline);
-  // #endregion
-  let socket: net.Socket | undefined;
+  // #region connect
+  const { socket, deadline } = dial(address, options);
   try {
-    // #region connect
-    socket = net.connect({ host: address.host, port: address.port, signal: stop });
     await once(socket, 'connect');
-    onEvent?.({ type: 'connected', task, address: where, at: performance.now() });
+    options.onEvent?.({ type: 'connected', task, address: where, at: performance.now() });
     // #endregion
     // #region receive
     const decoder = new PoemDecoder(address);
     let bytes = 0;
     for await (const chunk of socket as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      onEvent?.({ type: 'chunk', task, address: where, bytes: chunk.length, at: performance.now() });
+      options.onEvent?.({ type: 'chunk', task, address: where, bytes: chunk.length, at: performance.now() });
       decoder.push(chunk);
     }
     // #endregion
@@ -90,18 +84,28 @@ async function downloadPoem(
     // #endregion
   } catch (error) {
     // #region fail
-    if (deadline?.aborted) throw poetryErrors.timeout(address, timeoutMs as number);
+    if (deadline?.aborted) throw poetryErrors.timeout(address, options.timeoutMs as number);
     throw toPoetryError(error, address);
     // #endregion
   } finally {
-    socket?.destroy();
+    socket.destroy();
   }
 }
 
-/** One signal that aborts when either of the given ones does. */
-function anyOf(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+// #region timeout
+/**
+ * Starts a connection that `net` destroys when `timeoutMs` passes or the caller aborts, whichever
+ * comes first; `deadline` tells the caller afterwards whether it was the timeout.
+ */
+function dial(
+  address: Address,
+  { timeoutMs, signal }: GetPoemsOptions,
+): { socket: net.Socket; deadline?: AbortSignal } {
+  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const stop = AbortSignal.any([signal, deadline].filter((s): s is AbortSignal => s !== undefined));
+  return { socket: net.connect({ host: address.host, port: address.port, signal: stop }), deadline };
 }
+// #endregion
 
 // #region transform
 /**
@@ -111,14 +115,9 @@ function anyOf(...signals: (AbortSignal | undefined)[]): AbortSignal {
 async function transformPoem(
   poem: string,
   transform: TransformOptions,
-  { timeoutMs, signal }: GetPoemsOptions,
+  options: GetPoemsOptions,
 ): Promise<FetchedPoem> {
-  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  const socket = net.connect({
-    host: transform.address.host,
-    port: transform.address.port,
-    signal: anyOf(signal, deadline),
-  });
+  const { socket, deadline } = dial(transform.address, options);
   try {
     await once(socket, 'connect');
     const reply =
@@ -127,8 +126,10 @@ async function transformPoem(
     decoder.push(reply);
     return { poem: decoder.end() };
   } catch (error) {
-    if (signal?.aborted) throw error;
-    const why = deadline?.aborted ? `no reply within ${timeoutMs} ms` : toPoetryError(error, transform.address).message;
+    if (options.signal?.aborted) throw error;
+    const why = deadline?.aborted
+      ? `no reply within ${options.timeoutMs} ms`
+      : toPoetryError(error, transform.address).message;
     const transformError = new PoetryError('TRANSFORM_FAILED', transform.address, `transform failed: ${why}`, {
       cause: error,
     });

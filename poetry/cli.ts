@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AddressError, parseAddress } from './address.ts';
-import type { GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from './contract.ts';
+import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from './contract.ts';
 import { findModel, models } from './models.ts';
 
 const usage = `Usage: npm run poetry -- --model <name> [options] host:port|port ...
@@ -44,7 +44,7 @@ export type Command =
   | {
       readonly kind: 'fetch';
       readonly model: Model;
-      readonly addresses: ReturnType<typeof parseAddress>[];
+      readonly addresses: readonly Address[];
       readonly options: GetPoemsOptions;
       readonly json: boolean;
     };
