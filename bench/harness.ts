@@ -274,7 +274,15 @@ function summarize(
   plan: RunPlan,
 ): Row {
   const base = { contender: contender.name, title: contender.title, kind: contender.kind, samples };
-  const failures = samples.flatMap((sample) => sample.failures.map((failure) => `run ${sample.run}: ${failure}`));
+  // The same failure in every run is said once, with the runs it happened in.
+  const runsByFailure = new Map<string, number[]>();
+  for (const sample of samples) {
+    for (const failure of sample.failures)
+      runsByFailure.set(failure, [...(runsByFailure.get(failure) ?? []), sample.run]);
+  }
+  const failures = [...runsByFailure].map(
+    ([failure, runs]) => `${runs.length > 1 ? 'runs' : 'run'} ${runs.join(', ')}: ${failure}`,
+  );
   if (failures.length > 0) {
     const more = failures.length > 5 ? [`… and ${failures.length - 5} more`] : [];
     return { ...base, status: 'failed', notes: [...failures.slice(0, 5), ...more] };

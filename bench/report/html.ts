@@ -170,8 +170,8 @@ report.micro.forEach((suite, index) => {
 const style = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1300px; color: #222; padding: 0 16px; }
 h1 { margin-bottom: 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 10px 0; } th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
-th { background: #f5f5f5; } td.name, td.notes { text-align: left; } td.notes { color: #666; font-size: 12px; max-width: 480px; }
+table { border-collapse: collapse; margin: 10px 0; } th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
+th { background: #f5f5f5; } td.name, td.notes { text-align: left; } td.notes { color: #666; font-size: 12px; max-width: 480px; white-space: normal; }
 td.best { color: #0a7a2f; font-weight: bold; } .failed { color: #c62828; font-weight: bold; } .skipped, .dim { color: #888; }
 .warning { color: #c62828; } .headline { color: #555; } .env { color: #555; }
 .chart { height: 340px; } .chart.small { height: 220px; }
