@@ -117,7 +117,8 @@ export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: setup.port ?? 0, host: setup.iface ?? '127.0.0.1' }, () => {
+    // Node's default backlog (511) drops connections when thousands arrive at once (the many-fast case).
+    server.listen({ port: setup.port ?? 0, host: setup.iface ?? '127.0.0.1', backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
