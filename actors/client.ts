@@ -17,7 +17,7 @@ import {
   type GetPoemsOptions,
   type Model,
   type PoemResult,
-  PoetryError,
+  type PoetryError,
   type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
@@ -137,7 +137,7 @@ function* transformPoem(
   const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
   const failed = (why: string, cause?: unknown) => ({
     poem,
-    transformError: new PoetryError('TRANSFORM_FAILED', transform.address, `transform failed: ${why}`, { cause }),
+    transformError: poetryErrors.transformFailed(transform.address, why, cause),
   });
   try {
     const socket = yield* connect(transform.address, left());

@@ -18,7 +18,7 @@ import {
   type GetPoemsOptions,
   type Model,
   type PoemResult,
-  PoetryError,
+  type PoetryError,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
@@ -130,9 +130,7 @@ async function transformPoem(
     const why = deadline?.aborted
       ? `no reply within ${options.timeoutMs} ms`
       : toPoetryError(error, transform.address).message;
-    const transformError = new PoetryError('TRANSFORM_FAILED', transform.address, `transform failed: ${why}`, {
-      cause: error,
-    });
+    const transformError = poetryErrors.transformFailed(transform.address, why, error);
     return { poem, transformError };
   } finally {
     socket.destroy();

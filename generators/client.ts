@@ -14,7 +14,7 @@ import {
   type GetPoemsOptions,
   type Model,
   type PoemResult,
-  PoetryError,
+  type PoetryError,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { poetryErrors } from '../poetry/errors.ts';
@@ -73,9 +73,7 @@ function* transformPoem(
       error instanceof TimeoutError
         ? `no reply within ${options.timeoutMs} ms`
         : toPoetryFailure(error, transform.options.address).message;
-    const transformError = new PoetryError('TRANSFORM_FAILED', transform.options.address, `transform failed: ${why}`, {
-      cause: error,
-    });
+    const transformError = poetryErrors.transformFailed(transform.options.address, why, error);
     return { poem, transformError };
   }
 }

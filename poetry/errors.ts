@@ -32,6 +32,9 @@ export const poetryErrors = {
   cancelled: (address: Address | string) => new PoetryError('CANCELLED', address, 'download cancelled'),
   reset: (address: Address | string) =>
     new PoetryError('RESET', address, 'connection closed abnormally before the poem was complete'),
+  /** The transform server at `address` failed; the poem is kept as it was. */
+  transformFailed: (address: Address | string, why: string, cause?: unknown) =>
+    new PoetryError('TRANSFORM_FAILED', address, `transform failed: ${why}`, { cause }),
 };
 
 function isAbort(error: unknown): boolean {

@@ -269,7 +269,7 @@ class TransformClientFactory extends ClientFactory implements Download {
 
   transformFailed(why: string, cause?: unknown): void {
     if (!this.#finish()) return;
-    const error = new PoetryError('TRANSFORM_FAILED', this.transform.address, `transform failed: ${why}`, { cause });
+    const error = poetryErrors.transformFailed(this.transform.address, why, cause);
     this.#callback(this.poem, error);
   }
 

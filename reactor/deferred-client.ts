@@ -318,9 +318,7 @@ function transformed(
             failure.value instanceof Error ? (failure.value.cause ?? failure.value) : failure.value,
             options.address,
           ).message;
-      const transformError = new PoetryErrorClass('TRANSFORM_FAILED', options.address, `transform failed: ${why}`, {
-        cause: failure.value,
-      });
+      const transformError = poetryErrors.transformFailed(options.address, why, failure.value);
       return { poem, transformError };
     },
   );
