@@ -19,8 +19,8 @@ import {
 } from '../poetry/contract.ts';
 import { poetryErrors } from '../poetry/errors.ts';
 import { CancelledError, type Deferred, DeferredSemaphore, TimeoutError } from '../reactor/defer.ts';
-import { type Download, getPoetry, TransformProxy, toPoetryFailure } from '../reactor/deferred-client.ts';
-import { Reactor } from '../reactor/reactor.ts';
+import { type Download, getPoetry, runOnReactor, TransformProxy, toPoetryFailure } from '../reactor/deferred-client.ts';
+import type { Reactor } from '../reactor/reactor.ts';
 import { inlineCallbacks, wait } from './inline-callbacks.ts';
 
 /** What every task of one `getPoems` call shares. */
@@ -164,20 +164,6 @@ const getPoems = inlineCallbacks(function* (reactor: Reactor, addresses: readonl
   }
 });
 
-/** The model's edge: one reactor per call, run until every poem is in, then stopped. */
-async function getPoemsOnReactor(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  const reactor = new Reactor();
-  let results: PoemResult[] = [];
-  reactor.callWhenRunning(() => {
-    getPoems(reactor, addresses, options).addCallback((poems) => {
-      results = poems;
-      reactor.stop();
-    });
-  });
-  await reactor.run();
-  return results;
-}
-
 export const generatorsModel: Model = {
   name: 'generators',
   title: 'Generators over Deferreds (inlineCallbacks)',
@@ -188,5 +174,5 @@ export const generatorsModel: Model = {
     'retries are a for loop, the limit is DeferredSemaphore.run of a generator function, and cancelling a task ' +
     'cancels the Deferred its generator is waiting on, which throws CancelledError in at that yield.',
   files: ['generators/client.ts', 'generators/inline-callbacks.ts', 'reactor/deferred-client.ts'],
-  getPoems: getPoemsOnReactor,
+  getPoems: (addresses, options = {}) => runOnReactor((reactor) => getPoems(reactor, addresses, options)),
 };

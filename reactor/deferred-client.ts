@@ -32,6 +32,7 @@ import {
   DeferredSemaphore,
   Failure,
   type ListEntry,
+  maybeDeferred,
   succeed,
   TimeoutError,
 } from './defer.ts';
@@ -417,18 +418,24 @@ export function getPoems(
   return results;
 }
 
-/** The model's edge: one reactor per call, run until every poem is in, then stopped. */
-async function getPoemsOnReactor(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+/**
+ * The edge of a Deferred-based model: a fresh reactor runs until the Deferred that `start` returns
+ * fires, then stops (disconnecting anything still open); the Promise settles with its result.
+ * One reactor per call, so several calls can overlap. The generators model shares this edge.
+ */
+export async function runOnReactor<T>(start: (reactor: Reactor) => Deferred<T>): Promise<T> {
   const reactor = new Reactor();
-  let results: PoemResult[] = [];
+  let outcome: Promise<T> | undefined;
   reactor.callWhenRunning(() => {
-    getPoems(reactor, addresses, options).addCallback((r) => {
-      results = r;
+    const finished = maybeDeferred(start, reactor);
+    finished.addBoth((result) => {
       reactor.stop();
+      return result;
     });
+    outcome = finished.asPromise();
   });
   await reactor.run();
-  return results;
+  return outcome as Promise<T>;
 }
 
 export const deferredModel: Model = {
@@ -441,5 +448,5 @@ export const deferredModel: Model = {
     'DeferredSemaphore for the limit and a DeferredList for the collection. Look at how cancel() travels: one ' +
     'call on the list reaches whichever Deferred is waiting, and its canceller closes the socket.',
   files: ['reactor/deferred-client.ts', 'reactor/defer.ts', 'reactor/defer/deferred.ts', 'reactor/tcp.ts'],
-  getPoems: getPoemsOnReactor,
+  getPoems: (addresses, options = {}) => runOnReactor((reactor) => getPoems(reactor, addresses, options)),
 };
