@@ -24,7 +24,7 @@ import {
   type GetPoemsOptions,
   type Model,
   type PoemResult,
-  PoetryError,
+  type PoetryError,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
@@ -165,9 +165,7 @@ async function transformPoem(
   } catch (error) {
     if (options.signal?.aborted) throw error;
     const why = toPoetryError(error, transform.address).message;
-    const transformError = new PoetryError('TRANSFORM_FAILED', transform.address, `transform failed: ${why}`, {
-      cause: error,
-    });
+    const transformError = poetryErrors.transformFailed(transform.address, why, error);
     return { poem, transformError };
   }
 }

@@ -37,19 +37,9 @@ export function contents(address: Address, options: ContentsOptions & { decode: 
 export function contents(address: Address, options: ContentsOptions = {}): Lazy<string> | Lazy<Buffer> {
   if (options.decode === false) return new Lazy(() => new SocketPuller(address, options, (chunk) => chunk));
   return new Lazy(() => {
-    let decoder = new PoemDecoder(address);
-    return new SocketPuller(address, options, (chunk, last) => {
-      if (last) {
-        decoder.end();
-        return '';
-      }
-      const text = decoder.push(chunk);
-      // PoemDecoder also keeps every character it decoded (for `end()`'s whole-poem result); a stream
-      // must not. When a chunk ends in an ASCII byte no character is left half-read, so a fresh decoder
-      // carries on exactly where this one stopped and the old one's copy of the text is dropped.
-      if (chunk[chunk.length - 1]! < 0x80) decoder = new PoemDecoder(address);
-      return text;
-    });
+    // A stream passes each piece on and keeps none of it: memory stays flat however long the poem.
+    const decoder = new PoemDecoder(address, { keep: false });
+    return new SocketPuller(address, options, (chunk, last) => (last ? decoder.end() : decoder.push(chunk)));
   });
 }
 

@@ -31,6 +31,13 @@ describe('PoemDecoder', () => {
     }
   });
 
+  it('with keep: false hands each piece on and keeps none of it, still joining split characters', () => {
+    const decoder = new PoemDecoder('h:1', { keep: false });
+    expect(decoder.push(Uint8Array.of(0x61, 0xce))).toBe('a');
+    expect(decoder.push(Uint8Array.of(0xba, 0x62))).toBe('κb');
+    expect(decoder.end()).toBe('');
+  });
+
   it('rejects invalid UTF-8 with BAD_ENCODING, and a poem cut inside a character', () => {
     expect(() => new PoemDecoder('h:1').push(Uint8Array.of(0x61, 0xff, 0x62))).toThrow(
       expect.objectContaining({ code: 'BAD_ENCODING', address: 'h:1' }),
