@@ -8,11 +8,10 @@
  * arrived (1 if any failed, 2 for a usage error). It never calls `process.exit()`: the exit code is
  * set and the process ends when its output has drained, so a 100 MB poem arrives whole through a pipe.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AddressError, parseAddress } from './address.ts';
 import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from './contract.ts';
+import { isMain } from './is-main.ts';
 import { findModel, models } from './models.ts';
 
 const usage = `Usage: npm run poetry -- --model <name> [options] host:port|port ...
@@ -212,6 +211,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.exitCode = results.every((result) => result.ok) ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   await main(process.argv.slice(2));
 }
