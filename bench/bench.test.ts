@@ -4,7 +4,7 @@
  * rendered from that run, `--compare` through the command line, a deliberately wrong model marked
  * FAILED, and the micro runner on a fixture module. No assertion is about how fast anything is.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,22 @@ describe('the command line', () => {
     for (const option of ['--scenario', '--model', '--runs', '--quick', '--json', '--micro', '--compare']) {
       expect(output.stdout).toContain(option);
     }
+  });
+
+  it('prints the JSON report with --json and saves it with the HTML page in --out', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-json-'));
+    const output = await $({
+      cwd: projectRoot,
+      quiet: true,
+    })`${cli} --quick --scenario faults --model raw --no-micro --json --out ${dir}`;
+    const printed = JSON.parse(output.stdout) as BenchReport;
+    expect(printed.format).toBe('poetry-bench/1');
+    expect(printed.scenarios[0]!.rows.map((row) => [row.contender, row.status])).toEqual([['raw', 'ok']]);
+    expect(printed.environment.node).toBe(process.version);
+    expect(printed.environment.descriptorLimit).toContain('hard');
+    const saved = readdirSync(dir).sort();
+    expect(saved).toEqual([expect.stringMatching(/\.html$/), expect.stringMatching(/\.json$/)]);
+    expect(output.stderr).toMatch(/\[faults\] raw run 1\/1/);
   });
 
   it('rejects an unknown scenario with the list of known ones', async () => {

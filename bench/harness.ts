@@ -131,8 +131,7 @@ const nodeWithTsx = [process.execPath, '--import', 'tsx'];
 /** The raw baseline, then every registered model (optionally only the named ones), then any extras. */
 export async function contenders(options: BenchOptions): Promise<Contender[]> {
   const raw: Contender = { name: 'raw', title: 'Raw Node net client (baseline)', kind: 'baseline' };
-  const registered =
-    options.registry === false ? [] : (await import('../poetry/models.ts')).models.map((m) => ({ ...m }));
+  const registered = options.registry === false ? [] : (await import('../poetry/models.ts')).models;
   const wanted = options.models?.filter((name) => name !== 'raw') ?? [];
   const unknown = wanted.filter((name) => !registered.some((model) => model.name === name));
   if (unknown.length > 0) {
@@ -140,7 +139,8 @@ export async function contenders(options: BenchOptions): Promise<Contender[]> {
       `unknown model ${unknown.join(', ')}; registered: ${registered.map((m) => m.name).join(', ') || '(none)'}`,
     );
   }
-  const chosen = registered.filter((model) => wanted.length === 0 || wanted.includes(model.name));
+  // `--model raw` alone runs the baseline alone; no --model at all runs every registered model.
+  const chosen = (options.models?.length ?? 0) === 0 ? registered : registered.filter((m) => wanted.includes(m.name));
   return [
     raw,
     ...chosen.map((model): Contender => ({ name: model.name, title: model.title, kind: 'model' })),
@@ -418,6 +418,9 @@ export function microModules(): string[] {
     .map((file) => `bench/micro/${file}`);
 }
 
+/** One module's micro-benchmarks may take this long; a slower one is stopped and reported, so the whole run stays bounded. */
+const microModuleLimitMs = 60_000;
+
 export async function runMicro(options: BenchOptions, workDir: string): Promise<MicroResult[]> {
   const progress = options.progress ?? (() => {});
   const results: MicroResult[] = [];
@@ -426,7 +429,7 @@ export async function runMicro(options: BenchOptions, workDir: string): Promise<
     progress(`[micro] ${module}`);
     const resultPath = path.join(workDir, 'micro.json');
     rmSync(resultPath, { force: true });
-    const output = await $({ quiet: true, nothrow: true, cwd: projectRoot, timeout: 120_000 })`${[
+    const output = await $({ quiet: true, nothrow: true, cwd: projectRoot, timeout: microModuleLimitMs })`${[
       ...nodeWithTsx,
       'bench/micro-process.ts',
       module,
@@ -436,7 +439,11 @@ export async function runMicro(options: BenchOptions, workDir: string): Promise<
     try {
       results.push(...(JSON.parse(readFileSync(resultPath, 'utf8')) as MicroResult[]));
     } catch {
-      const error = `could not run (exit code ${output.exitCode}): ${output.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+      const why = output.signal
+        ? `stopped after ${microModuleLimitMs / 1000} s, the limit for one module`
+        : `exit code ${output.exitCode}`;
+      const stderr = output.stderr.trim().split('\n').slice(-2).join(' | ');
+      const error = `${why}${stderr ? `: ${stderr}` : ''}`;
       results.push({ module, name: path.basename(module, '.ts'), description: '', baseline: '', rows: [], error });
     }
   }
