@@ -18,4 +18,4 @@ export {
   zip,
 } from './combinators.ts';
 export { type ContentsOptions, contents } from './contents.ts';
-export { Cursor, from, Lazy, naturals, type Puller, type Run, toArray } from './lazy.ts';
+export { Cursor, forEach, from, Lazy, naturals, type Puller, type Run, reduce, toArray } from './lazy.ts';

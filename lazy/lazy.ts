@@ -232,9 +232,45 @@ export function naturals(start = 0): Lazy<number> {
   return new Lazy(() => new SyncPuller(count()));
 }
 
+/**
+ * Runs the sequence, calling `fn` on each item; resolves when it has ended. The terminal for a
+ * consumer that does not await between items: each run is walked synchronously, so the cost is one
+ * promise per run (per socket chunk) instead of one per item as with `for await`. `fn` throwing
+ * stops the sequence (its source is closed, as on a `break`) and the promise rejects with that error.
+ * A consumer that must await per item (write and wait for drain, say) uses `for await` instead.
+ */
+export async function forEach<T>(fn: (item: T) => void, source: AsyncIterable<T> | Iterable<T>): Promise<void> {
+  const puller = from(source).open();
+  try {
+    for (let run = await puller.pull(); run; run = await puller.pull()) {
+      for (let item = run.next(); !item.done; item = run.next()) fn(item.value);
+    }
+  } catch (error) {
+    // A failed source is finished too; closing it anyway makes sure nothing it opened stays open.
+    await puller.close();
+    throw error;
+  }
+}
+
+/**
+ * Haskell's `foldl`: `step` folds each item into the accumulator, starting from `initial`; resolves
+ * to the final value once the sequence ends. Runs are walked synchronously, as in `forEach`.
+ */
+export async function reduce<T, A>(
+  step: (accumulator: A, item: T) => A,
+  initial: A,
+  source: AsyncIterable<T> | Iterable<T>,
+): Promise<A> {
+  let accumulator = initial;
+  await forEach((item: T) => {
+    accumulator = step(accumulator, item);
+  }, source);
+  return accumulator;
+}
+
 /** Runs the whole sequence and returns its items (only for sequences known to end). */
-export async function toArray<T>(source: AsyncIterable<T>): Promise<T[]> {
+export async function toArray<T>(source: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
   const items: T[] = [];
-  for await (const item of source) items.push(item);
+  await forEach((item: T) => items.push(item), source);
   return items;
 }

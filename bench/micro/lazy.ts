@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { from as ixFrom } from 'ix/asynciterable';
 import { flatMap as ixFlatMap, map as ixMap } from 'ix/asynciterable/operators';
 import { Bench } from 'tinybench';
-import { contents, lines, map } from '../../lazy/index.ts';
+import { contents, forEach, lines, map } from '../../lazy/index.ts';
 import type { Address } from '../../poetry/contract.ts';
 import type { MicroSuite } from './suite.ts';
 
@@ -68,6 +68,19 @@ async function lazyPipeline(address: Address): Promise<Tally> {
   return tally;
 }
 
+/** The same pipeline with a terminal that walks each chunk's lines synchronously: no promise per line. */
+async function lazyForEach(address: Address): Promise<Tally> {
+  const tally = { lines: 0, chars: 0 };
+  await forEach(
+    (length: number) => {
+      tally.lines += 1;
+      tally.chars += length;
+    },
+    map(measure, lines(contents(address))),
+  );
+  return tally;
+}
+
 async function ixPipeline(address: Address): Promise<Tally> {
   const tally = { lines: 0, chars: 0 };
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -111,6 +124,7 @@ async function readlinePipeline(address: Address): Promise<Tally> {
 const rows = {
   'for await over a socket (plain loop)': plainLoop,
   'lazy contents → lines → map': lazyPipeline,
+  'lazy contents → lines → map, forEach': lazyForEach,
   'IxJS from → map → flatMap → map': ixPipeline,
   'Node Readable .map → .flatMap → .map': readablePipeline,
   'Node readline + map': readlinePipeline,
@@ -147,10 +161,10 @@ export function lazySuite(megabytes: number): MicroSuite & { readonly tally: () 
       `Lines per second through contents → lines → map on a ${megabytes} MB poem from a server in another ` +
       'process, vs a plain for-await loop over the socket, with IxJS and Node stream helpers as peers.',
     baseline: 'for await over a socket (plain loop)',
-    budget: 'lazy within 1.5× of the plain loop, and faster than IxJS',
+    budget: 'lazy (forEach) within 1.5× of the plain loop, and faster than IxJS',
     budgetMet: (ratios) =>
-      (ratios['lazy contents → lines → map'] ?? 0) >= 1 / 1.5 &&
-      (ratios['lazy contents → lines → map'] ?? 0) > (ratios['IxJS from → map → flatMap → map'] ?? Infinity),
+      (ratios['lazy contents → lines → map, forEach'] ?? 0) >= 1 / 1.5 &&
+      (ratios['lazy contents → lines → map, forEach'] ?? 0) > (ratios['IxJS from → map → flatMap → map'] ?? Infinity),
     tasks: Object.fromEntries(Object.entries(rows).map(([name, run]) => [name, checked(run)])),
     async setup() {
       server = await startServerProcess(megabytes);
