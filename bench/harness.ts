@@ -15,7 +15,7 @@ import { $, type ProcessPromise } from 'zx';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
-import { type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
+import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
 
 export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -95,6 +95,7 @@ export interface ScenarioResult {
   readonly tasks: number;
   readonly idealMs?: number;
   readonly sumMs?: number;
+  readonly goal?: Goal;
   /** Task number → its group (`classic`, `big`, `slow`), so timelines can label tasks. */
   readonly taskGroups: readonly string[];
   readonly warnings: readonly string[];
@@ -327,7 +328,8 @@ async function runScenario(
   if (descriptorLimit < spec.descriptors + 64) {
     const warning =
       `WARNING: ${spec.name} needs about ${spec.descriptors + 64} descriptors per process but the hard limit is ` +
-      `${descriptorLimit}; expect EMFILE failures. Raise it (e.g. \`ulimit -Hn\` in limits.conf, or run with more).`;
+      `${descriptorLimit}; expect EMFILE failures. Raise the hard limit (nofile in /etc/security/limits.conf, ` +
+      "or the container's --ulimit nofile), then run again.";
     warnings.push(warning);
     progress(warning);
   }
@@ -399,6 +401,7 @@ async function runScenario(
       tasks: plan.addresses.length,
       ...(plan.idealMs !== undefined && { idealMs: plan.idealMs }),
       ...(plan.sumMs !== undefined && { sumMs: plan.sumMs }),
+      ...(spec.goal && { goal: spec.goal }),
       taskGroups: plan.expected.map((task) => task.group),
       warnings,
       rows: rows.map((row) =>

@@ -56,6 +56,18 @@ export interface ScenarioSpec {
   readonly skip?: Readonly<Record<string, string>>;
   /** Descriptors the client needs at once (sockets), for the ulimit warning. */
   readonly descriptors: number;
+  /** The issue's target for every model, from the series' peers (`shared/specs/peers.md`). */
+  readonly goal?: Goal;
+}
+
+/** Every model should keep its median wall time within `atMost` × the raw baseline's or the ideal. */
+export interface Goal {
+  readonly vs: 'raw' | 'ideal';
+  readonly atMost: number;
+  /** Where the number comes from. */
+  readonly why: string;
+  /** Models the goal does not apply to (the blocking baseline, slow by design). */
+  readonly exempt?: readonly string[];
 }
 
 const blockingTakesTheSum = (seconds: string) => ({
@@ -96,6 +108,11 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       events: false,
       skip: blockingTakesTheSum(quick ? 'about 9 s' : 'about 18 minutes'),
       descriptors: slowCount,
+      goal: {
+        vs: 'ideal',
+        atMost: 1.25,
+        why: 'the series’ Twisted client: 1.28× at 1,000 connections, 1.52× at 5,000',
+      },
     },
     {
       name: 'many-fast',
@@ -106,6 +123,12 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       options: {},
       events: false,
       descriptors: fastCount,
+      goal: {
+        vs: 'raw',
+        atMost: 1.2,
+        why: 'the series’ Twisted client: 1.30× the raw Node client at 5,000',
+        exempt: ['blocking'],
+      },
     },
     {
       name: 'many-fast-limited',

@@ -14,6 +14,7 @@ import {
   bestOf,
   budgetVerdict,
   fixed,
+  goalVerdict,
   isFigure,
   opsPerSecond,
   ratio,
@@ -65,6 +66,7 @@ function scenarioSection(scenario: ScenarioResult, index: number): string {
 <p class="headline">${escapeHtml(scenarioHeadline(scenario))}</p>
 ${scenario.warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join('\n')}
 ${scenarioTable(scenario)}
+${goalVerdict(scenario) ? `<p class="headline">${escapeHtml(goalVerdict(scenario)!)}</p>` : ''}
 <div class="chart" id="bars-${index}"></div>
 ${
   timelines

@@ -119,6 +119,23 @@ export function scenarioHeadline(scenario: ScenarioResult): string {
   return parts.join(', ');
 }
 
+/** The goal line: which models (not the baseline) are within it, and by how much the others miss. */
+export function goalVerdict(scenario: ScenarioResult): string | undefined {
+  const goal = scenario.goal;
+  if (!goal) return undefined;
+  const models = scenario.rows.filter(
+    (row) => row.kind === 'model' && row.status === 'ok' && !goal.exempt?.includes(row.contender),
+  );
+  const ratioOf = (row: Row) => (goal.vs === 'raw' ? row.vsRaw : row.vsIdeal);
+  const met = models.filter((row) => isFigure(ratioOf(row)) && ratioOf(row)! <= goal.atMost);
+  const missed = models.filter((row) => !met.includes(row));
+  return (
+    `goal: every model within ${goal.atMost.toFixed(2)}× ${goal.vs === 'raw' ? 'the raw baseline' : 'the ideal'} ` +
+    `(${goal.why}) — within: ${met.map((row) => row.contender).join(', ') || 'none'}` +
+    (missed.length > 0 ? `; not: ${missed.map((row) => `${row.contender} ${ratio(ratioOf(row))}`).join(', ')}` : '')
+  );
+}
+
 export function renderScenario(scenario: ScenarioResult, style: Style): string {
   const columns = scenarioColumns(scenario);
   const best = columns.map((column) => bestOf(column, scenario.rows));
@@ -145,6 +162,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
     style.dim(`  ${scenarioHeadline(scenario)}`),
     ...scenario.warnings.map((warning) => style.bad(`  ${warning}`)),
     textTable(['model', ...columns.map((column) => column.title)], rows),
+    ...(goalVerdict(scenario) ? [`  ${goalVerdict(scenario)}`] : []),
     ...notes,
   ].join('\n');
 }
