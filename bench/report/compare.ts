@@ -1,6 +1,7 @@
 /**
  * `--compare A.json B.json`: the change from one saved run to another, per scenario and model —
- * median wall time, CPU and peak memory, each as before → after and a percentage. Rows present in
+ * median wall time, its ratio to the raw baseline (which cancels a machine that got slower or faster),
+ * CPU and peak memory, each as before → after and a percentage. Rows present in
  * only one file are listed as added or gone; a row that verified in one run and failed in the other
  * says so rather than showing a number. Micro rows compare ops/s the same way.
  */
@@ -42,18 +43,19 @@ export function renderComparison(before: BenchReport, after: BenchReport, style:
     const rows = contenders.map((contender) => {
       const rowA = a.rows.find((row) => row.contender === contender);
       const rowB = b.rows.find((row) => row.contender === contender);
-      if (!rowA) return [contender, 'added', '', ''];
-      if (!rowB) return [contender, 'gone', '', ''];
+      if (!rowA) return [contender, 'added', '', '', ''];
+      if (!rowB) return [contender, 'gone', '', '', ''];
       const notOk = state(rowA) ?? state(rowB);
-      if (notOk) return [contender, `${rowA.status} → ${rowB.status}`, '', ''];
+      if (notOk) return [contender, `${rowA.status} → ${rowB.status}`, '', '', ''];
       return [
         contender,
         change(rowA.median?.wallMs, rowB.median?.wallMs, seconds),
+        contender === 'raw' ? '' : change(rowA.vsRaw, rowB.vsRaw, (v) => `${v.toFixed(2)}×`),
         change(rowA.median?.cpuMs, rowB.median?.cpuMs, seconds),
         change(rowA.median?.maxRssMB, rowB.median?.maxRssMB, megabytes),
       ];
     });
-    out.push(textTable(['model', 'wall', 'CPU', 'peak RSS'], rows));
+    out.push(textTable(['model', 'wall', '× raw (drift-free)', 'CPU', 'peak RSS'], rows));
   }
   for (const suiteB of after.micro) {
     const suiteA = before.micro.find((suite) => suite.name === suiteB.name);
