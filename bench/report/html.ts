@@ -148,7 +148,7 @@ report.scenarios.forEach((scenario, index) => {
         type: 'scatter', name: tasks[t], data, color: palette[t % palette.length],
         symbolSize: (v) => Math.max(3, Math.min(12, Math.sqrt(v[2]) / 2)),
         markLine: t === 0 && scenario.idealMs !== undefined
-          ? { symbol: 'none', silent: true, label: { formatter: 'ideal' }, data: [{ xAxis: scenario.idealMs }] } : undefined,
+          ? { symbol: 'none', silent: true, label: { formatter: 'ideal', position: 'end' }, data: [{ xAxis: scenario.idealMs }] } : undefined,
       })),
     });
   }
