@@ -9,11 +9,11 @@
  * results, and afterwards that nothing it opened — socket, server, timer — is still open.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { Model, PoemResult } from '../contract.ts';
-import { models } from '../models.ts';
+import type { PoemResult } from '../contract.ts';
 import { poems } from '../poems/index.ts';
 import { refusingAddress } from '../servers/index.ts';
 import { activeResources, leaksSince } from './leaks.ts';
+import { selectedModels } from './selected.ts';
 import { fetchPoems, World } from './world.ts';
 
 /** The cases that need downloads to overlap; only these can be exempted, and only below. */
@@ -27,22 +27,7 @@ const exemptions: Readonly<Record<string, { readonly cases: readonly Concurrency
   },
 };
 
-function selectModels(filter: string | undefined): readonly Model[] {
-  if (!filter) return models;
-  const names = filter
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const unknown = names.filter((name) => !models.some((model) => model.name === name));
-  if (unknown.length > 0) {
-    throw new Error(
-      `MODELS names unknown models: ${unknown.join(', ')}; registered: ${models.map((m) => m.name).join(', ')}`,
-    );
-  }
-  return models.filter((model) => names.includes(model.name));
-}
-
-const tested = selectModels(process.env.MODELS);
+const tested = selectedModels();
 console.log(`conformance: testing ${tested.map((model) => model.name).join(', ') || '(no models)'}`);
 for (const [name, { cases, reason }] of Object.entries(exemptions)) {
   if (tested.some((model) => model.name === name))
