@@ -1,0 +1,111 @@
+/**
+ * Adding a model works the way the README says. In a throwaway copy of the project, the scaffold
+ * makes a model; the parts check names every part as missing; a minimal client is written into the
+ * skeleton; then the whole conformance suite and a quick benchmark run accept it, with no other
+ * change anywhere.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientParts } from './parts.ts';
+import { projectRoot } from './regions.ts';
+
+/** The minimal working client: the promises baseline's download, its own limit and collection. */
+const minimalClient = `/**
+ * The scratch model: a minimal client written over the scaffold by a test. One download is the
+ * promises baseline's \`fetchPoem\`; this model only adds its own limit and collection.
+ */
+import pLimit from 'p-limit';
+import { fetchPoem } from '../baselines/promises.ts';
+import { type Address, formatAddress, type GetPoemsOptions, type Model, type PoemResult } from '../poetry/contract.ts';
+import { toPoetryError } from '../poetry/errors.ts';
+
+async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+${['connect', 'receive', 'finish', 'fail', 'timeout', 'cancel', 'transform']
+  .map((part) => `  // #region ${part}\n  // fetchPoem, from the promises baseline, does this part.\n  // #endregion`)
+  .join('\n')}
+  // #region limit
+  const limit = pLimit(options.concurrency ?? Number.POSITIVE_INFINITY);
+  // #endregion
+  // #region collect
+  const settled = await Promise.allSettled(
+    addresses.map((address, index) => limit(() => fetchPoem(address, index + 1, options))),
+  );
+  return settled.map((outcome, index) => {
+    const address = formatAddress(addresses[index] as Address);
+    return outcome.status === 'fulfilled'
+      ? { ok: true, address, ...outcome.value }
+      : { ok: false, address, error: toPoetryError(outcome.reason, address) };
+  });
+  // #endregion
+}
+
+export const scratchModel: Model = {
+  name: 'scratch',
+  title: 'A minimal model made with the scaffold',
+  summary: 'Made by a test: the scaffold, then a minimal client.',
+  files: ['scratch/client.ts'],
+  getPoems,
+};
+`;
+
+describe('npm run new-model, end to end', () => {
+  let copy: string;
+  const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+    spawnSync(command, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  const tsx = (...args: string[]) => run(process.execPath, ['--import', 'tsx', ...args]);
+  const vitest = (files: string, env: Record<string, string>) =>
+    run(process.execPath, [path.join(copy, 'node_modules/vitest/vitest.mjs'), 'run', files], env);
+
+  beforeAll(() => {
+    copy = mkdtempSync(path.join(tmpdir(), 'poetry-scaffold-'));
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot, encoding: 'utf8' }).split('\0');
+    for (const file of tracked.filter(Boolean)) {
+      mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+      copyFileSync(path.join(projectRoot, file), path.join(copy, file));
+    }
+    symlinkSync(path.join(projectRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  });
+
+  afterAll(() => {
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
+
+  it('scaffolds, fails the parts check naming every part, then passes the suite and the bench once written', () => {
+    const scaffold = tsx('poetry/new-model.ts', 'scratch');
+    expect(scaffold.status, scaffold.stderr).toBe(0);
+    expect(scaffold.stdout).toContain('MODELS=scratch npx vitest run poetry/conformance');
+    expect(readFileSync(path.join(copy, 'poetry/models.ts'), 'utf8')).toContain("from '../scratch/client.ts'");
+
+    const unwritten = vitest('poetry/conformance/parts.test.ts', { MODELS: 'scratch' });
+    expect(unwritten.status).not.toBe(0);
+    const report = unwritten.stdout + unwritten.stderr;
+    expect(report).toContain('scratch does not yet mark or write these parts:');
+    for (const part of clientParts) expect(report).toContain(part.name);
+
+    writeFileSync(path.join(copy, 'scratch/client.ts'), minimalClient);
+    const suite = vitest('poetry/conformance', { MODELS: 'scratch' });
+    expect(suite.status, suite.stdout + suite.stderr).toBe(0);
+    expect(suite.stdout).toContain('conformance: testing scratch');
+
+    const out = path.join(copy, 'bench-results');
+    const bench = tsx(
+      'bench/run.ts',
+      '--quick',
+      '--model',
+      'scratch',
+      '--scenario',
+      'classic',
+      '--no-micro',
+      '--json',
+      '--out',
+      out,
+    );
+    expect(bench.status, bench.stderr).toBe(0);
+    const rows = (JSON.parse(bench.stdout) as { scenarios: { rows: { contender: string; status: string }[] }[] })
+      .scenarios[0]?.rows;
+    expect(rows?.find((row) => row.contender === 'scratch')?.status).toBe('ok');
+  }, 300_000);
+});
