@@ -96,13 +96,19 @@ async function downloadPoem(
 /**
  * Starts a connection that `net` destroys when `timeoutMs` passes or the caller aborts, whichever
  * comes first; `deadline` tells the caller afterwards whether it was the timeout.
+ *
+ * Signals are made only when there is something to stop for, and merged only when there are two:
+ * each one is an `EventTarget` whose listener `net` must add and remove, and Node 20's
+ * `AbortSignal.any` also tracks its sources with weak references the garbage collector has to
+ * process. Built for every download even with neither option set, they took a fifth of the
+ * client's CPU time at 5,000 connections.
  */
 function dial(
   address: Address,
   { timeoutMs, signal }: GetPoemsOptions,
 ): { socket: net.Socket; deadline?: AbortSignal } {
   const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  const stop = AbortSignal.any([signal, deadline].filter((s): s is AbortSignal => s !== undefined));
+  const stop = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
   return { socket: net.connect({ host: address.host, port: address.port, signal: stop }), deadline };
 }
 // #endregion
