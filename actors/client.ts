@@ -18,7 +18,6 @@ import {
   type Model,
   type PoemResult,
   type PoetryError,
-  type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
@@ -76,23 +75,20 @@ export const actorsModel: Model = {
 /** One attempt at one poem, as a process; its exit reason is its only way of failing. */
 function* getPoetry(main: Pid, task: number, address: Address, options: GetPoemsOptions): ProcessBody<void> {
   // #region timeout
-  const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
-  /** What is left of this attempt's time, for `receive … after`. */
-  const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
-  const timedOut = () => poetryErrors.timeout(address, options.timeoutMs as number);
+  const deadline = deadlineAfter(options.timeoutMs);
   // #endregion
   try {
     // #region connect
-    const socket = yield* connect(address, left());
-    if (socket === TIMEOUT) throw timedOut();
+    const socket = yield* connect(address, timeLeft(deadline));
+    if (socket === TIMEOUT) throw poetryErrors.timeout(address, options.timeoutMs as number);
     send(main, { type: 'connected', task } satisfies Report);
     // #endregion
     // #region receive
     const decoder = new PoemDecoder(address);
     let bytes = 0;
     for (;;) {
-      const message = yield* recv(socket, left());
-      if (message === TIMEOUT) throw timedOut();
+      const message = yield* recv(socket, timeLeft(deadline));
+      if (message === TIMEOUT) throw poetryErrors.timeout(address, options.timeoutMs as number);
       if (message.type === 'tcp_error') throw message.error;
       if (message.type === 'tcp_closed') break;
       bytes += message.data.length;
@@ -103,8 +99,9 @@ function* getPoetry(main: Pid, task: number, address: Address, options: GetPoems
     // #endregion
     // #region finish
     const poem = decoder.end();
-    const transformed = options.transform ? yield* transformPoem(poem, options.transform, options.timeoutMs) : { poem };
-    send(main, { type: 'poem', task, bytes, ...transformed } satisfies Report);
+    if (options.transform === undefined) send(main, { type: 'poem', task, poem, bytes } satisfies Report);
+    else
+      send(main, { type: 'poem', task, bytes, ...(yield* transformPoem(poem, options.transform, options.timeoutMs)) });
     // #endregion
   } catch (error) {
     // #region fail
@@ -115,6 +112,18 @@ function* getPoetry(main: Pid, task: number, address: Address, options: GetPoems
     // #endregion
   }
 }
+
+// #region timeout
+/** When an attempt started now must be over, for `receive … after`; none without a timeout. */
+function deadlineAfter(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+}
+
+/** What is left until `deadline` (these are module functions: a download makes no closures). */
+function timeLeft(deadline: number | undefined): number | undefined {
+  return deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+}
+// #endregion
 
 // #region cancel
 /** Aborting sends main an exit signal; main traps exits and turns it into `shutdown` for every download. */
@@ -133,14 +142,13 @@ function* transformPoem(
   transform: TransformOptions,
   timeoutMs: number | undefined,
 ): Generator<Suspend, { poem: string; transformError?: PoetryError }, unknown> {
-  const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
-  const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
+  const deadline = deadlineAfter(timeoutMs);
   const failed = (why: string, cause?: unknown) => ({
     poem,
     transformError: poetryErrors.transformFailed(transform.address, why, cause),
   });
   try {
-    const socket = yield* connect(transform.address, left());
+    const socket = yield* connect(transform.address, timeLeft(deadline));
     if (socket === TIMEOUT) return failed(`no reply within ${timeoutMs} ms`);
     const raw = transform.protocol === 'raw';
     write(socket, raw ? Buffer.from(poem) : encodeNetstring(`${transform.name}.${poem}`));
@@ -148,7 +156,7 @@ function* transformPoem(
     const netstrings = new NetstringDecoder();
     const decoder = new PoemDecoder(transform.address);
     for (;;) {
-      const message = yield* recv(socket, left());
+      const message = yield* recv(socket, timeLeft(deadline));
       if (message === TIMEOUT) return failed(`no reply within ${timeoutMs} ms`);
       if (message.type === 'tcp_error') throw message.error;
       if (message.type === 'tcp_closed') {
@@ -203,7 +211,8 @@ function* main(addresses: readonly Address[], options: GetPoemsOptions): Process
   trapExits(true);
   const me = self();
   const stopListening = cancelOnAbort(options.signal, me);
-  const emit = (event: PoetryEvent) => options.onEvent?.(event);
+  // Called as `emit?.({...})`, so with no listener no event object is even built.
+  const emit = options.onEvent;
   const where = addresses.map(formatAddress);
   const results: (PoemResult | undefined)[] = addresses.map(() => undefined);
   const lastFailure = new Map<number, PoetryError>();
@@ -217,9 +226,15 @@ function* main(addresses: readonly Address[], options: GetPoemsOptions): Process
   const settle = (task: number, result: PoemResult) => {
     results[task - 1] = result;
     settled++;
-    const at = performance.now();
-    if (result.ok) emit({ type: 'done', task, address: result.address, bytes: poems.get(task)?.bytes ?? 0, at });
-    else emit({ type: 'failed', task, address: result.address, error: result.error, at });
+    if (result.ok) {
+      emit?.({
+        type: 'done',
+        task,
+        address: result.address,
+        bytes: poems.get(task)?.bytes ?? 0,
+        at: performance.now(),
+      });
+    } else emit?.({ type: 'failed', task, address: result.address, error: result.error, at: performance.now() });
   };
   const cancelRest = () => {
     while (next < addresses.length) {
@@ -273,8 +288,8 @@ function* main(addresses: readonly Address[], options: GetPoemsOptions): Process
         if (report.type === 'poem') poems.set(report.task, report);
         else if (report.type === 'attemptFailed') lastFailure.set(report.task, report.error);
         else if (report.type === 'connected')
-          emit({ type: 'connected', task: report.task, address, at: performance.now() });
-        else emit({ type: 'chunk', task: report.task, address, bytes: report.bytes, at: performance.now() });
+          emit?.({ type: 'connected', task: report.task, address, at: performance.now() });
+        else emit?.({ type: 'chunk', task: report.task, address, bytes: report.bytes, at: performance.now() });
       }
     }
     return results as PoemResult[];

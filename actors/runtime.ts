@@ -158,7 +158,7 @@ class Proc {
   reductions = 0;
   trapExit = false;
   name: string | undefined = undefined;
-  links: Set<Proc> | null = null;
+  links: Links | null = null;
   /** Monitors others hold on this process. */
   watchers: Map<Ref, Proc> | null = null;
   /** Monitors this process holds, by ref, with the process they watch (for `demonitor`). */
@@ -187,12 +187,16 @@ let current: Proc | null = null;
 let live = 0;
 const names = new Map<string, Proc>();
 
+// A promise job, not `queueMicrotask`: Node wraps every `queueMicrotask` callback in an
+// AsyncResource, and a turn starts for nearly every socket event.
+const settled = Promise.resolve();
+
 function enqueue(p: Proc): void {
   p.status = RUNNABLE;
   runQueue.push(p);
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(runTurn);
+    settled.then(runTurn);
   }
 }
 
@@ -284,11 +288,12 @@ function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean
   if (p.name !== undefined) names.delete(p.name);
   if (crashed && !isNormalExit(reason)) crashReporter({ pid: p.pid, name: p.name, reason });
   if (p.links !== null) {
-    for (const linked of p.links) {
-      linked.links?.delete(p);
+    const links = p.links;
+    p.links = null;
+    for (const linked of links) {
+      if (linked.links !== null) linked.links = withoutLink(linked.links, p);
       signal(linked, p, reason, true);
     }
-    p.links = null;
   }
   if (p.watchers !== null) {
     for (const [ref, watcher] of p.watchers) {
@@ -511,29 +516,68 @@ export function freezeMessage(message: unknown): void {
  * (all messages when absent); the others keep their places. With `after`, gives `TIMEOUT` when
  * nothing matches in time; `after: 0` only looks. Use as `const m = yield* receive(...)`.
  */
-export function receive(): Generator<Suspend, unknown, unknown>;
-export function receive<P extends Pattern>(patterns: P | readonly P[]): Generator<Suspend, Matched<P>, unknown>;
+export function receive(): Receive<unknown>;
+export function receive<P extends Pattern>(patterns: P | readonly P[]): Receive<Matched<P>>;
 export function receive<P extends Pattern>(
   patterns: P | readonly P[] | undefined,
   options: ReceiveOptions,
-): Generator<Suspend, Matched<P> | Timeout, unknown>;
-export function* receive(
-  patterns?: Pattern | readonly Pattern[],
-  options?: ReceiveOptions,
-): Generator<Suspend, unknown, unknown> {
+): Receive<Matched<P> | Timeout>;
+export function receive(patterns?: Pattern | readonly Pattern[], options?: ReceiveOptions): Receive<unknown> {
   const p = running('receive');
   const after = options?.after;
   if (after !== undefined && !(after >= 0)) throw new ActorError('badarg', `receive: bad timeout ${after}`);
-  if (++p.reductions > REDUCTIONS) yield RESCHEDULE;
-  const wanted: Patterns | typeof ANY = patterns === undefined ? ANY : patterns;
-  const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
-  if (found !== NO_MATCH) return found;
-  if (after === 0) return TIMEOUT;
-  p.patterns = wanted;
-  if (after !== undefined && after !== Number.POSITIVE_INFINITY) {
-    p.timer = setTimeout(receiveTimedOut, Math.min(after, 4294967295), p);
+  return new Receiving(p, patterns === undefined ? ANY : patterns, after);
+}
+
+/** What `receive` returns: something to delegate to with `yield*`, whose result is the message. */
+export interface Receive<T> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
+}
+
+const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
+const RESCHEDULED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: RESCHEDULE });
+
+/**
+ * One receive, as the iterator `yield*` drives. It is written by hand, not as a generator, because
+ * every download receives a dozen times: a generator object per receive was the runtime's largest
+ * allocation. `next()` first looks in the mailbox; if nothing matches it yields SUSPEND, and the
+ * scheduler's next `next(message)` (the match, or TIMEOUT) is the result.
+ */
+class Receiving implements Iterator<Suspend, unknown, unknown> {
+  readonly #proc: Proc;
+  readonly #wanted: Pattern | readonly Pattern[] | typeof ANY;
+  readonly #after: number | undefined;
+  #stage: 'start' | 'rescheduled' | 'waiting' = 'start';
+
+  constructor(proc: Proc, wanted: Pattern | readonly Pattern[] | typeof ANY, after: number | undefined) {
+    this.#proc = proc;
+    this.#wanted = wanted;
+    this.#after = after;
   }
-  return yield SUSPEND;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(resumed?: unknown): IteratorResult<Suspend, unknown> {
+    if (this.#stage === 'waiting') return { done: true, value: resumed };
+    const p = this.#proc;
+    if (this.#stage === 'start' && ++p.reductions > REDUCTIONS) {
+      this.#stage = 'rescheduled';
+      return RESCHEDULED;
+    }
+    const wanted = this.#wanted;
+    const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
+    if (found !== NO_MATCH) return { done: true, value: found };
+    const after = this.#after;
+    if (after === 0) return { done: true, value: TIMEOUT };
+    p.patterns = wanted;
+    if (after !== undefined && after !== Number.POSITIVE_INFINITY) {
+      p.timer = setTimeout(receiveTimedOut, Math.min(after, 4294967295), p);
+    }
+    this.#stage = 'waiting';
+    return SUSPENDED;
+  }
 }
 
 function receiveTimedOut(p: Proc): void {
@@ -610,17 +654,49 @@ export function link(pid: Pid): void {
 }
 
 function addLink(a: Proc, b: Proc): void {
-  if (a.links === null) a.links = new Set();
-  if (b.links === null) b.links = new Set();
-  a.links.add(b);
-  b.links.add(a);
+  a.links = withLink(a.links, b);
+  b.links = withLink(b.links, a);
+}
+
+/**
+ * A process's links: most have one to three (parent, child, port), a few have thousands (a
+ * parent of many downloads). A short array is far cheaper to make and to change than a Set, so
+ * links live in one until there are `MANY_LINKS`, then move to a Set.
+ */
+type Links = Proc[] | Set<Proc>;
+const MANY_LINKS = 16;
+
+function withLink(links: Links | null, p: Proc): Links {
+  if (links === null) return [p];
+  if (!Array.isArray(links)) return links.add(p);
+  if (links.includes(p)) return links;
+  if (links.length < MANY_LINKS) {
+    links.push(p);
+    return links;
+  }
+  return new Set(links).add(p);
+}
+
+function withoutLink(links: Links, p: Proc): Links {
+  if (!Array.isArray(links)) {
+    links.delete(p);
+    return links;
+  }
+  const at = links.indexOf(p);
+  if (at >= 0) {
+    // Order does not matter: the last one takes the removed one's place.
+    links[at] = links[links.length - 1] as Proc;
+    links.pop();
+  }
+  return links;
 }
 
 export function unlink(pid: Pid): void {
   const me = running('unlink');
   const other = procOf(pid);
-  me.links?.delete(other as Proc);
-  other?.links?.delete(me);
+  if (other === null) return;
+  if (me.links !== null) me.links = withoutLink(me.links, other);
+  if (other.links !== null) other.links = withoutLink(other.links, me);
 }
 
 /**

@@ -2,18 +2,25 @@
  * A passive TCP socket as a process, after Erlang's ports and `gen_tcp` with `{active, false}`.
  *
  * The socket lives inside its own port process, linked to the process that opened it (its owner).
- * The Node socket stays paused: bytes are read only when the owner asks (`recv`, or `ask` for the
- * message form), and each answer is one message — `tcp` with a chunk, `tcp_closed`, or `tcp_error`.
- * So the owner reads with a blocking-style loop, and its own `receive … after` is the timeout.
  * The port traps exits: when its owner ends for any reason, even `normal`, it closes the socket,
  * which is how a killed or crashed download never leaves a socket open.
+ *
+ * As in Erlang, where `gen_tcp:recv` is a `port_control` call into the inet driver and the data
+ * comes back as a message, the owner's requests (`ask`, `write`, `close`) go straight to the port's
+ * driver — the Node socket and its read state — instead of through the port's mailbox, and every
+ * answer is one message: `tcp` with a chunk, `tcp_closed`, or `tcp_error`. The Node socket stays
+ * paused: bytes are read only when the owner asks, so the owner reads with a blocking-style loop,
+ * and its own `receive … after` is the timeout. (Routing each request and each socket event through
+ * the port's mailbox as well doubled the messages per download and made the client twice raw's CPU.)
  */
 import net from 'node:net';
 import type { Address } from '../poetry/contract.ts';
 import {
+  exit,
   isExit,
   type Pid,
   type ProcessBody,
+  type Receive,
   receive,
   type Suspend,
   self,
@@ -32,19 +39,97 @@ export type TcpMessage =
 
 type Connected = { readonly type: 'tcp_connected'; readonly socket: Pid };
 
-/** What the owner asks of the port. */
-type PortRequest =
-  | { readonly type: 'recv' }
-  | { readonly type: 'write'; readonly data: Buffer }
-  | { readonly type: 'shutdown' }
-  | { readonly type: 'close' };
+/**
+ * The port's driver: the Node socket and the chunks read but not yet asked for. Its socket
+ * callbacks and the owner's calls run between process turns, on the one thread, as a driver's do.
+ */
+class Driver {
+  readonly #port: Pid;
+  readonly #owner: Pid;
+  /** The owner's pattern for this socket's answers, made once rather than per `recv`. */
+  readonly isAnswer: (message: unknown) => message is TcpMessage;
+  readonly #socket: net.Socket;
+  readonly #unasked: TcpMessage[] = [];
+  #asked = 0;
+  /** After `tcp_closed` or `tcp_error`, every further request gets the same answer. */
+  #final: TcpMessage | undefined = undefined;
+  #connected = false;
 
-/** What the Node socket's callbacks tell the port. */
-type SocketEvent =
-  | { readonly type: '$connect' }
-  | { readonly type: '$data'; readonly data: Buffer }
-  | { readonly type: '$end' }
-  | { readonly type: '$error'; readonly error: Error };
+  constructor(port: Pid, owner: Pid, address: Address) {
+    this.#port = port;
+    this.#owner = owner;
+    this.isAnswer = (message: unknown): message is TcpMessage => isFrom(message, port);
+    // Half-open allowed: the peer's end is an answer to the owner, who decides when to close (and
+    // may still write, as the raw transform protocol does); Node would otherwise shut our side at once.
+    const socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+    this.#socket = socket;
+    socket.pause();
+    socket.on('connect', () => this.#onConnect());
+    socket.on('data', (data: Buffer) => this.#onData(data));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (error: Error) => this.#onError(error));
+  }
+
+  /** One more answer wanted: sent now if one is waiting, else the socket reads until one comes. */
+  ask(): void {
+    this.#asked++;
+    this.#answer();
+  }
+
+  write(data: Buffer): void {
+    this.#socket.write(data);
+  }
+
+  shutdownWrite(): void {
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onConnect(): void {
+    this.#connected = true;
+    send(this.#owner, { type: 'tcp_connected', socket: this.#port } satisfies Connected);
+  }
+
+  #onData(data: Buffer): void {
+    // Passive: one chunk per request, so flow stops until the owner asks again.
+    this.#socket.pause();
+    this.#unasked.push({ type: 'tcp', socket: this.#port, data });
+    this.#answer();
+  }
+
+  #onEnd(): void {
+    this.#final ??= { type: 'tcp_closed', socket: this.#port };
+    this.#answer();
+  }
+
+  #onError(error: Error): void {
+    this.#final ??= { type: 'tcp_error', socket: this.#port, error };
+    if (this.#connected) {
+      this.#answer();
+      return;
+    }
+    // A failed connect is the answer to `connect` itself, asked or not; the port has nothing left to do.
+    send(this.#owner, this.#final);
+    exit(this.#port, CLOSE);
+  }
+
+  #answer(): void {
+    while (this.#asked > 0 && (this.#unasked.length > 0 || this.#final !== undefined)) {
+      send(this.#owner, this.#unasked.shift() ?? (this.#final as TcpMessage));
+      this.#asked--;
+    }
+    if (this.#asked > 0 && this.#final === undefined) this.#socket.resume();
+  }
+}
+
+/** Each live port's driver, by the port's Pid (the socket handle the owner holds). */
+const drivers = new Map<Pid, Driver>();
+
+/** The reason the port is stopped with by `close` (it traps exits, so it arrives as an `EXIT`). */
+const CLOSE = 'close';
 
 /**
  * Connects to `address` from the running process; returns the socket (its port's Pid), or
@@ -64,97 +149,54 @@ export function* connect(address: Address, after?: number): Generator<Suspend, P
 
 /** Asks for the next chunk, delivered later as one `TcpMessage` (Erlang's `{active, once}`). */
 export function ask(socket: Pid): void {
-  send(socket, { type: 'recv' } satisfies PortRequest);
+  drivers.get(socket)?.ask();
 }
 
-/** Blocking-style read: the next chunk, `tcp_closed`, `tcp_error`, or `TIMEOUT` after `after` ms. */
-export function* recv(socket: Pid, after?: number): Generator<Suspend, TcpMessage | Timeout, unknown> {
-  ask(socket);
-  return yield* receive((m: unknown): m is TcpMessage => isFrom(m, socket), after === undefined ? {} : { after });
+/**
+ * Blocking-style read, used as `yield* recv(socket, after)`: the next chunk, `tcp_closed`,
+ * `tcp_error`, or `TIMEOUT` after `after` ms. (On a closed socket it waits for the timeout.)
+ */
+export function recv(socket: Pid, after?: number): Receive<TcpMessage | Timeout> {
+  const driver = drivers.get(socket);
+  driver?.ask();
+  const isAnswer = driver?.isAnswer ?? ((m: unknown): m is TcpMessage => isFrom(m, socket));
+  return receive(isAnswer, after === undefined ? {} : { after });
 }
 
 export function write(socket: Pid, data: Buffer): void {
-  send(socket, { type: 'write', data } satisfies PortRequest);
+  drivers.get(socket)?.write(data);
 }
 
 /** Half-close: no more writes from us; reading goes on until the peer closes. */
 export function shutdownWrite(socket: Pid): void {
-  send(socket, { type: 'shutdown' } satisfies PortRequest);
+  drivers.get(socket)?.shutdownWrite();
 }
 
+/** Closes the socket at once and stops its port (closing a closed socket does nothing, as in Erlang). */
 export function close(socket: Pid): void {
-  send(socket, { type: 'close' } satisfies PortRequest);
+  const driver = drivers.get(socket);
+  if (driver === undefined) return;
+  driver.destroy();
+  exit(socket, CLOSE);
 }
 
 function isFrom(message: unknown, socket: Pid): boolean {
   return typeof message === 'object' && message !== null && (message as { socket?: unknown }).socket === socket;
 }
 
-/** The port process: owns the Node socket, answers one `recv` with one event, closes with its owner. */
+/** The port process: opens the socket, then only waits for its owner's end (or `close`) to close it. */
 function* port(owner: Pid, address: Address): ProcessBody {
   trapExits(true);
   const me = self();
-  const socket = net.connect({ host: address.host, port: address.port });
-  socket.pause();
-  socket.on('connect', () => send(me, { type: '$connect' } satisfies SocketEvent));
-  socket.on('data', (data: Buffer) => {
-    // Passive: one chunk per request, so flow stops until the owner asks again.
-    socket.pause();
-    send(me, { type: '$data', data } satisfies SocketEvent);
-  });
-  socket.on('end', () => send(me, { type: '$end' } satisfies SocketEvent));
-  socket.on('error', (error) => send(me, { type: '$error', error } satisfies SocketEvent));
-  const events: TcpMessage[] = [];
-  let asked = 0;
-  /** After `tcp_closed` or `tcp_error`, every further `recv` gets the same answer. */
-  let final: TcpMessage | undefined;
-  let connected = false;
+  const driver = new Driver(me, owner, address);
+  drivers.set(me, driver);
   try {
     for (;;) {
-      const message = yield* receive();
-      if (isExit(message)) {
-        if (message.from === owner) return;
-        continue;
-      }
-      const request = message as PortRequest | SocketEvent;
-      switch (request.type) {
-        case '$connect':
-          connected = true;
-          send(owner, { type: 'tcp_connected', socket: me } satisfies Connected);
-          continue;
-        case '$data':
-          events.push({ type: 'tcp', socket: me, data: request.data });
-          break;
-        case '$end':
-          final ??= { type: 'tcp_closed', socket: me };
-          break;
-        case '$error':
-          final ??= { type: 'tcp_error', socket: me, error: request.error };
-          // A failed connect is the answer to `connect` itself, asked or not.
-          if (!connected) {
-            send(owner, final);
-            return;
-          }
-          break;
-        case 'recv':
-          asked++;
-          break;
-        case 'write':
-          socket.write(request.data);
-          continue;
-        case 'shutdown':
-          socket.end();
-          continue;
-        case 'close':
-          return;
-      }
-      while (asked > 0 && (events.length > 0 || final !== undefined)) {
-        send(owner, events.shift() ?? (final as TcpMessage));
-        asked--;
-      }
-      if (asked > 0 && final === undefined) socket.resume();
+      const message = yield* receive(isExit);
+      if (message.from === owner || message.reason === CLOSE) return;
     }
   } finally {
-    socket.destroy();
+    drivers.delete(me);
+    driver.destroy();
   }
 }
