@@ -177,7 +177,10 @@ async function askRaw(socket: net.Socket, poem: string): Promise<Uint8Array> {
 
 async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
   // #region limit
-  const limit = pLimit(options.concurrency ?? Number.POSITIVE_INFINITY);
+  // Without a limit each download starts at once: p-limit would still route every call through its
+  // queue and three promises of its own, for nothing to wait for.
+  const limit: <T>(start: () => Promise<T>) => Promise<T> =
+    options.concurrency === undefined ? (start) => start() : pLimit(options.concurrency);
   // #endregion
   // #region collect
   const outcomes = await Promise.allSettled(
