@@ -26,6 +26,11 @@ type LinkFunction = (result: unknown, ...args: unknown[]) => unknown;
 
 const NO_ARGS: readonly unknown[] = [];
 
+/** A link keeps its arguments as long as it waits: an empty rest array is swapped for the shared one. */
+function argsOrNone(args: readonly unknown[]): readonly unknown[] {
+  return args.length === 0 ? NO_ARGS : args;
+}
+
 /** The half of a link that hands the result on unchanged; recognised and skipped by the trampoline. */
 function passthru(result: unknown): unknown {
   return result;
@@ -42,7 +47,14 @@ const CONTINUATION = 1;
 /** Fires `target` with the result, as `chainDeferred` asks, without recursing. */
 const CHAIN = 2;
 
+/**
+ * One (callback, errback) pair waiting to run. The links of a Deferred form a singly linked queue:
+ * most Deferreds hold one to three links, and an array would reserve room for sixteen the moment the
+ * first is added — with thousands of downloads in flight, that idle room was most of a Deferred's memory.
+ */
 class Link {
+  next: Link | null = null;
+
   constructor(
     readonly callback: LinkFunction,
     readonly callbackArgs: readonly unknown[],
@@ -128,9 +140,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   declare result: unknown;
 
-  private links: Link[] = [];
-  /** Links before this index have run; the trampoline advances it rather than shifting the array. */
-  private nextLink = 0;
+  /** The next link to run (the head of the queue), and the last one queued. */
+  private firstLink: Link | null = null;
+  private lastLink: Link | null = null;
   private runningCallbacks = false;
   /** Set by cancelling without a canceller: the one late `callback`/`errback` of the cancelled work is ignored. */
   private suppressAlreadyCalled = false;
@@ -150,7 +162,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   callback(result: T | Failure): void {
     if (!this.fire(result)) return;
     // Nothing to run (succeed(), most often): skip the trampoline, keep its bookkeeping.
-    if (this.links.length > 0 || this.paused) this.runCallbacks();
+    if (this.firstLink !== null || this.paused) this.runCallbacks();
     else this.recordFinalResult();
   }
 
@@ -199,17 +211,18 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** `fn(result, ...args)` on success; failures pass by. Returns this same Deferred. */
   addCallback<R, A extends unknown[]>(fn: (result: T, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    return this.append(fn as LinkFunction, args, passthru, NO_ARGS);
+    return this.append(fn as LinkFunction, argsOrNone(args), passthru, NO_ARGS);
   }
 
   /** `fn(failure, ...args)` on failure; returning anything but a Failure recovers. Returns this same Deferred. */
   addErrback<R, A extends unknown[]>(fn: (failure: Failure, ...args: A) => R, ...args: A): Deferred<T | Chained<R>> {
-    return this.append(passthru, NO_ARGS, fn as LinkFunction, args);
+    return this.append(passthru, NO_ARGS, fn as LinkFunction, argsOrNone(args));
   }
 
   /** `fn(resultOrFailure, ...args)` either way. Returns this same Deferred. */
   addBoth<R, A extends unknown[]>(fn: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    return this.append(fn as LinkFunction, args, fn as LinkFunction, args);
+    const linkArgs = argsOrNone(args);
+    return this.append(fn as LinkFunction, linkArgs, fn as LinkFunction, linkArgs);
   }
 
   /**
@@ -218,7 +231,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   chainDeferred(other: Deferred<T>): Deferred<undefined> {
     other.chainedTo = this as Deferred<unknown>;
-    this.links.push(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CHAIN, other as Deferred<unknown>));
+    this.enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CHAIN, other as Deferred<unknown>));
     if (this.called) this.runCallbacks();
     return this as unknown as Deferred<undefined>;
   }
@@ -229,10 +242,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     errback: LinkFunction,
     errbackArgs: readonly unknown[],
   ): Deferred<U> {
-    if (this.called && this.paused === 0 && !this.runningCallbacks && this.nextLink === this.links.length) {
+    if (this.called && this.paused === 0 && !this.runningCallbacks && this.firstLink === null) {
       this.runAddedLink(callback, callbackArgs, errback, errbackArgs);
     } else {
-      this.links.push(new Link(callback, callbackArgs, errback, errbackArgs, NORMAL, null));
+      this.enqueue(new Link(callback, callbackArgs, errback, errbackArgs, NORMAL, null));
       if (this.called) this.runCallbacks();
     }
     return this as unknown as Deferred<U>;
@@ -255,8 +268,24 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     this.callLink(fn, failed ? errbackArgs : callbackArgs);
     const waiting = isDeferred(this.result) && this.waitOrTakeOver(this.result);
     // Links added by the one that just ran were queued; run them (and do the bookkeeping) the usual way.
-    if (!waiting && this.nextLink < this.links.length) this.runCallbacks();
+    if (!waiting && this.firstLink !== null) this.runCallbacks();
     else this.recordFinalResult();
+  }
+
+  private enqueue(link: Link): void {
+    if (this.lastLink === null) this.firstLink = link;
+    else this.lastLink.next = link;
+    this.lastLink = link;
+  }
+
+  /** Takes the next link off the queue, or `null` when none is waiting. */
+  private dequeue(): Link | null {
+    const link = this.firstLink;
+    if (link !== null) {
+      this.firstLink = link.next;
+      if (this.firstLink === null) this.lastLink = null;
+    }
+    return link;
   }
 
   /** Calls one link half with the current result; what it returns (or a Failure of what it throws) becomes the result. */
@@ -290,7 +319,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (!returned.called || returned.paused || isDeferred(returned.result)) {
       this.paused++;
       this.chainedTo = returned;
-      returned.links.push(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
+      returned.enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
       return true;
     }
     this.result = returned.result;
@@ -388,9 +417,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       if (current.paused) return;
       let finished = true;
       current.chainedTo = null;
-      while (current.nextLink < current.links.length) {
-        const link = current.links[current.nextLink]!;
-        current.nextLink++;
+      for (let link = current.dequeue(); link !== null; link = current.dequeue()) {
         if (link.kind === CONTINUATION) {
           const waiter = link.target!;
           waiter.result = current.result;
@@ -421,12 +448,6 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         if (fn === passthru) continue;
         current.callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
         if (isDeferred(current.result) && current.waitOrTakeOver(current.result)) break;
-      }
-      if (current.nextLink > 0 && current.nextLink >= current.links.length) {
-        // A fresh empty array rather than `length = 0`: V8 shrinks an array through a slow builtin
-        // call, which cost ~10% of a 10-link chain, and the spent array is garbage either way.
-        current.links = [];
-        current.nextLink = 0;
       }
       if (finished) {
         current.recordFinalResult();

@@ -37,12 +37,19 @@ export class DeferredList<T, R = ListEntry<T>[]> extends Deferred<R> {
     this.options = options;
     this.resultList = new Array(this.inputs.length).fill(undefined);
     if (this.inputs.length === 0 && !options.fireOnOneCallback) this.callback([] as R);
-    this.inputs.forEach((input, index) => {
-      input.addCallbacks(
-        (result) => this.inputFired(true, result, index),
-        (failure) => this.inputFired(false, failure, index),
+    // One shared function with (list, index) as its arguments rather than two closures per input:
+    // the link waits as long as its input does, and a list may wait on thousands.
+    for (let index = 0; index < this.inputs.length; index++) {
+      (this.inputs[index] as Deferred<T>).addBoth(
+        DeferredList.inputLink,
+        this as DeferredList<unknown, unknown>,
+        index,
       );
-    });
+    }
+  }
+
+  private static inputLink(result: unknown, list: DeferredList<unknown, unknown>, index: number): unknown {
+    return list.inputFired(!(result instanceof Failure), result, index);
   }
 
   private inputFired(success: boolean, result: unknown, index: number): unknown {

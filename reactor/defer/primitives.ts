@@ -25,12 +25,7 @@ abstract class ConcurrencyPrimitive {
     fn: (...args: A) => R,
     ...args: A
   ): Deferred<R extends Deferred<infer V> ? V : Awaited<R>> {
-    return this.acquire().addCallback(() =>
-      maybeDeferred(fn, ...args).addBoth((result) => {
-        this.release();
-        return result;
-      }),
-    ) as Deferred<R extends Deferred<infer V> ? V : Awaited<R>>;
+    return this.acquire().addCallback(runHolding, fn, args) as Deferred<R extends Deferred<infer V> ? V : Awaited<R>>;
   }
 
   /** Makes a waiting Deferred that leaves the line when cancelled. */
@@ -40,6 +35,23 @@ abstract class ConcurrencyPrimitive {
     });
     return d;
   }
+}
+
+// `run`'s links are module functions given their data as arguments, not closures made per call: a
+// semaphore over thousands of downloads keeps one waiting link per download alive the whole time.
+
+/** Once acquired: the call, with the release hung on its outcome. */
+function runHolding<A extends unknown[]>(
+  primitive: ConcurrencyPrimitive,
+  fn: (...args: A) => unknown,
+  args: A,
+): Deferred<unknown> {
+  return maybeDeferred(fn, ...args).addBoth(releaseAfter, primitive);
+}
+
+function releaseAfter(result: unknown, primitive: ConcurrencyPrimitive): unknown {
+  primitive.release();
+  return result;
 }
 
 export class DeferredLock extends ConcurrencyPrimitive {
