@@ -33,7 +33,6 @@ import {
   Failure,
   type ListEntry,
   maybeDeferred,
-  succeed,
   TimeoutError,
 } from './defer.ts';
 import { ConnectionDone } from './errors.ts';
@@ -102,20 +101,29 @@ export class PoetryClientFactory extends ClientFactory {
   /** Cleared once fired (or cancelled), so late news from the connection is dropped. */
   deferred: Deferred<Download> | undefined;
   readonly address: Address;
-  private readonly report: (event: 'connected' | number) => void;
+  private readonly report: Report | undefined;
+  private readonly task: number;
 
-  constructor(address: Address, report: (event: 'connected' | number) => void) {
+  constructor(address: Address, report: Report | undefined, task: number) {
     super();
     this.address = address;
     this.report = report;
+    this.task = task;
   }
 
+  // Progress events are built only for a caller who listens: 5,000 downloads would otherwise make
+  // 10,000 event objects nobody reads.
   connected(): void {
-    if (this.deferred) this.report('connected');
+    if (this.deferred && this.report) {
+      this.report({ type: 'connected', task: this.task, address: formatAddress(this.address), at: performance.now() });
+    }
   }
 
   chunkReceived(bytes: number): void {
-    if (this.deferred) this.report(bytes);
+    if (this.deferred && this.report) {
+      const at = performance.now();
+      this.report({ type: 'chunk', task: this.task, address: formatAddress(this.address), bytes, at });
+    }
   }
 
   poemFinished(download: Download): void {
@@ -159,17 +167,8 @@ export function toPoetryFailure(reason: unknown, address: Address): PoetryError 
  * Downloads one poem. The Deferred fires with the poem (and its size) or a Failure of a
  * `PoetryError`. Cancelling it closes the connection, or gives up the connect in progress.
  */
-export function getPoetry(reactor: Reactor, address: Address, report: Report = () => {}, task = 0): Deferred<Download> {
-  const where = formatAddress(address);
-  const factory = new PoetryClientFactory(address, (event) => {
-    const at = performance.now();
-    report(
-      event === 'connected'
-        ? { type: 'connected', task, address: where, at }
-        : { type: 'chunk', task, address: where, bytes: event, at },
-    );
-  });
-  return connectForDeferred(reactor, address, factory);
+export function getPoetry(reactor: Reactor, address: Address, report?: Report, task = 0): Deferred<Download> {
+  return connectForDeferred(reactor, address, new PoetryClientFactory(address, report, task));
 }
 
 /**
@@ -334,11 +333,10 @@ function poemTask(
   options: GetPoemsOptions,
   proxy: TransformProxy | undefined,
 ): Deferred<Fetched> {
-  const report = options.onEvent ?? (() => {});
   // #region limit
   // Retries by chaining: an errback that returns a fresh attempt, which the chain then waits on.
   const attempt = (retriesLeft: number): Deferred<Download> => {
-    const d = getPoetry(reactor, address, report, task);
+    const d = getPoetry(reactor, address, options.onEvent, task);
     // #region timeout
     if (options.timeoutMs !== undefined) d.addTimeout(options.timeoutMs / 1000, reactor);
     // #endregion
@@ -349,14 +347,16 @@ function poemTask(
     });
   };
   // #endregion
-  return attempt(options.retries ?? 0).addCallback((download) => {
-    const { transform } = options;
-    const fetched =
-      transform === undefined || proxy === undefined
-        ? succeed({ poem: download.poem })
-        : transformed(proxy, transform, download.poem, reactor, options.timeoutMs);
-    return fetched.addCallback((result) => ({ ...result, bytes: download.bytes }));
-  });
+  const downloaded = attempt(options.retries ?? 0);
+  const { transform } = options;
+  // A download (the poem and its bytes) is already all a task fetches when there is no transform.
+  if (transform === undefined || proxy === undefined) return downloaded;
+  return downloaded.addCallback((download) =>
+    transformed(proxy, transform, download.poem, reactor, options.timeoutMs).addCallback((result) => ({
+      ...result,
+      bytes: download.bytes,
+    })),
+  );
 }
 
 /** The contract's error for a failure; anything after the caller aborted counts as cancelled. */
@@ -375,34 +375,34 @@ export function getPoems(
   const proxy = options.transform === undefined ? undefined : new TransformProxy(reactor, options.transform);
   // #region limit
   const semaphore = new DeferredSemaphore(options.concurrency ?? Number.MAX_SAFE_INTEGER);
+  const report = options.onEvent;
   const tasks = addresses.map((address, index) => {
-    const where = formatAddress(address);
     const task = index + 1;
-    const report = options.onEvent ?? (() => {});
     // Reported outside the semaphore, so a task cancelled while still waiting for its turn reports too.
-    return semaphore
-      .run(() => poemTask(reactor, address, task, options, proxy))
-      .addCallbacks(
-        ({ bytes, ...fetched }) => {
-          report({ type: 'done', task, address: where, bytes, at: performance.now() });
-          return fetched;
-        },
-        (failure) => {
-          const error = failureToPoetryError(failure, address, options);
-          report({ type: 'failed', task, address: where, error, at: performance.now() });
-          return new Failure(error);
-        },
-      );
+    return semaphore.run(poemTask, reactor, address, task, options, proxy).addCallbacks(
+      (fetched) => {
+        report?.({ type: 'done', task, address: formatAddress(address), bytes: fetched.bytes, at: performance.now() });
+        return fetched;
+      },
+      (failure) => {
+        const error = failureToPoetryError(failure, address, options);
+        report?.({ type: 'failed', task, address: formatAddress(address), error, at: performance.now() });
+        return new Failure(error);
+      },
+    );
   });
   // #endregion
   // #region collect
   const list = new DeferredList(tasks, { consumeErrors: true });
-  const results = list.addCallback((entries: ListEntry<Omit<Fetched, 'bytes'>>[]) =>
+  const results = list.addCallback((entries: ListEntry<Fetched>[]) =>
     entries.map((entry, index): PoemResult => {
       const address = addresses[index] as Address;
       const where = formatAddress(address);
-      if (entry[0]) return { ok: true, address: where, ...entry[1] };
-      return { ok: false, address: where, error: failureToPoetryError(entry[1], address, options) };
+      if (!entry[0]) return { ok: false, address: where, error: failureToPoetryError(entry[1], address, options) };
+      const { poem, transformError } = entry[1];
+      return transformError === undefined
+        ? { ok: true, address: where, poem }
+        : { ok: true, address: where, poem, transformError };
     }),
   );
   // #endregion
