@@ -65,11 +65,12 @@ async function downloadPoem(
 ): Promise<{ poem: string; bytes: number }> {
   const where = formatAddress(address);
   // #region connect
+  // Not `await once(socket, 'connect')`: a failed connect rejects the receive promise below through
+  // the same 'error' event, so a promise of its own would only be one more to settle per download.
   const { socket, deadline } = dial(address, options);
+  socket.once('connect', () => options.onEvent?.({ type: 'connected', task, address: where, at: performance.now() }));
+  // #endregion
   try {
-    await once(socket, 'connect');
-    options.onEvent?.({ type: 'connected', task, address: where, at: performance.now() });
-    // #endregion
     // #region receive
     // The socket's 'data', 'end' and 'error' events as one promise rather than `for await (const
     // chunk of socket)`: the stream's async iterator wraps every read in a promise and watches the
