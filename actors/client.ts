@@ -192,7 +192,9 @@ function supervisedDownload(main: Pid, task: number, address: Address, options: 
     [
       {
         id: 'getPoetry',
-        start: () => getPoetry(main, task, address, options),
+        start() {
+          return getPoetry(main, task, address, options);
+        },
         restart: 'transient',
         significant: true,
         shutdown: 'brutal_kill',

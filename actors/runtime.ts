@@ -158,11 +158,11 @@ class Proc {
   reductions = 0;
   trapExit = false;
   name: string | undefined = undefined;
-  links: Links | null = null;
+  links: Few<Proc> | null = null;
   /** Monitors others hold on this process. */
-  watchers: Map<Ref, Proc> | null = null;
+  watchers: Few<Monitor> | null = null;
   /** Monitors this process holds, by ref, with the process they watch (for `demonitor`). */
-  watching: Map<Ref, Proc> | null = null;
+  watching: Map<Ref, Monitor> | null = null;
   onExit: ((reason: ExitReason, value: unknown) => void) | null = null;
 
   constructor(start: ProcessStart) {
@@ -172,6 +172,47 @@ class Proc {
 }
 let lastPid = 0;
 const ANY = Symbol('any');
+
+/** A monitor, known to both ends: the target's `watchers` and the watcher's `watching`. */
+interface Monitor {
+  readonly ref: Ref;
+  readonly watcher: Proc;
+  readonly target: Proc;
+  /** Set when taken by name: the DOWN then names the process that way. */
+  readonly name: string | undefined;
+}
+
+/**
+ * An unordered set of links or monitors. Most processes have one to three (parent, child, port;
+ * main's monitor on a download's supervisor), a few have thousands (main itself). A short array is
+ * far cheaper to make and to change than a Set or Map — those were a fifth of the memory a download
+ * holds — so members live in one until there are `MANY`, then in a Set.
+ */
+type Few<T> = T[] | Set<T>;
+const MANY = 16;
+
+function withOne<T>(few: Few<T> | null, member: T): Few<T> {
+  if (few === null) return [member];
+  if (!Array.isArray(few)) return few.add(member);
+  if (few.includes(member)) return few;
+  // A new array of the exact size: `push` would reserve room for sixteen more.
+  if (few.length < MANY) return few.concat([member]);
+  return new Set(few).add(member);
+}
+
+function without<T>(few: Few<T>, member: T): Few<T> {
+  if (!Array.isArray(few)) {
+    few.delete(member);
+    return few;
+  }
+  const at = few.indexOf(member);
+  if (at >= 0) {
+    // Order does not matter: the last one takes the removed one's place.
+    few[at] = few[few.length - 1] as T;
+    few.pop();
+  }
+  return few;
+}
 
 // ---------------------------------------------------------------- scheduler
 
@@ -291,21 +332,23 @@ function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean
     const links = p.links;
     p.links = null;
     for (const linked of links) {
-      if (linked.links !== null) linked.links = withoutLink(linked.links, p);
+      if (linked.links !== null) linked.links = without(linked.links, p);
       signal(linked, p, reason, true);
     }
   }
   if (p.watchers !== null) {
-    for (const [ref, watcher] of p.watchers) {
+    const watchers = p.watchers;
+    p.watchers = null;
+    for (const { ref, watcher, name } of watchers) {
       watcher.watching?.delete(ref);
-      const name = namedMonitors.size === 0 ? undefined : namedMonitors.get(ref);
-      if (name !== undefined) namedMonitors.delete(ref);
       deliver(watcher, Object.freeze({ type: 'DOWN', ref, pid: name ?? p.pid, reason }));
     }
-    p.watchers = null;
   }
   if (p.watching !== null) {
-    for (const [ref, target] of p.watching) target.watchers?.delete(ref);
+    for (const monitor of p.watching.values()) {
+      const { target } = monitor;
+      if (target.watchers !== null) target.watchers = without(target.watchers, monitor);
+    }
     p.watching = null;
   }
   p.onExit?.(reason, value);
@@ -654,49 +697,16 @@ export function link(pid: Pid): void {
 }
 
 function addLink(a: Proc, b: Proc): void {
-  a.links = withLink(a.links, b);
-  b.links = withLink(b.links, a);
-}
-
-/**
- * A process's links: most have one to three (parent, child, port), a few have thousands (a
- * parent of many downloads). A short array is far cheaper to make and to change than a Set, so
- * links live in one until there are `MANY_LINKS`, then move to a Set.
- */
-type Links = Proc[] | Set<Proc>;
-const MANY_LINKS = 16;
-
-function withLink(links: Links | null, p: Proc): Links {
-  if (links === null) return [p];
-  if (!Array.isArray(links)) return links.add(p);
-  if (links.includes(p)) return links;
-  if (links.length < MANY_LINKS) {
-    links.push(p);
-    return links;
-  }
-  return new Set(links).add(p);
-}
-
-function withoutLink(links: Links, p: Proc): Links {
-  if (!Array.isArray(links)) {
-    links.delete(p);
-    return links;
-  }
-  const at = links.indexOf(p);
-  if (at >= 0) {
-    // Order does not matter: the last one takes the removed one's place.
-    links[at] = links[links.length - 1] as Proc;
-    links.pop();
-  }
-  return links;
+  a.links = withOne(a.links, b);
+  b.links = withOne(b.links, a);
 }
 
 export function unlink(pid: Pid): void {
   const me = running('unlink');
   const other = procOf(pid);
   if (other === null) return;
-  if (me.links !== null) me.links = withoutLink(me.links, other);
-  if (other.links !== null) other.links = withoutLink(other.links, me);
+  if (me.links !== null) me.links = without(me.links, other);
+  if (other.links !== null) other.links = without(other.links, me);
 }
 
 /**
@@ -760,15 +770,12 @@ export function monitor(target: Pid | string): Ref {
 
 function watch(watcher: Proc, target: Proc, byName?: string): Ref {
   const ref = new Ref();
-  if (target.watchers === null) target.watchers = new Map();
+  const monitor: Monitor = { ref, watcher, target, name: byName };
+  target.watchers = withOne(target.watchers, monitor);
   if (watcher.watching === null) watcher.watching = new Map();
-  target.watchers.set(ref, watcher);
-  watcher.watching.set(ref, target);
-  if (byName !== undefined) namedMonitors.set(ref, byName);
+  watcher.watching.set(ref, monitor);
   return ref;
 }
-// The few monitors taken by name, so their DOWN names the process the way it was asked for.
-const namedMonitors = new Map<Ref, string>();
 
 /**
  * Removes a monitor: no DOWN for it is enqueued afterwards. With `flush`, also removes one already
@@ -776,11 +783,11 @@ const namedMonitors = new Map<Ref, string>();
  */
 export function demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
   const me = running('demonitor');
-  const target = me.watching?.get(ref);
-  namedMonitors.delete(ref);
-  if (target !== undefined) {
+  const monitor = me.watching?.get(ref);
+  if (monitor !== undefined) {
     me.watching?.delete(ref);
-    target.watchers?.delete(ref);
+    const { target } = monitor;
+    if (target.watchers !== null) target.watchers = without(target.watchers, monitor);
     return true;
   }
   if (options?.flush) takeMatch(me, (m) => isDown(m) && m.ref === ref);

@@ -128,7 +128,10 @@ class Supervisor {
           yield* this.#stopAll();
           exit(message.reason);
         }
-        yield* this.#childExited(child, message.reason);
+        if (yield* this.#childExited(child, message.reason)) {
+          yield* this.#stopAll();
+          exit('shutdown');
+        }
       } else if (isCall(message)) {
         yield* this.#handleCall(message);
       }
@@ -145,14 +148,15 @@ class Supervisor {
     if (this.#strategy === 'simple_one_for_one' && this.#specs.length !== 1) {
       throw new ActorError('bad_start_spec', 'simple_one_for_one takes exactly one child spec');
     }
-    const ids = new Set<string>();
-    for (const spec of this.#specs) {
+    this.#specs.forEach((spec, i) => {
       if (typeof spec.id !== 'string') throw new ActorError('missing_id', 'child spec without id');
       if (typeof spec.start !== 'function')
         throw new ActorError('missing_start', `child spec ${spec.id} without start`);
-      if (ids.has(spec.id)) throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
-      ids.add(spec.id);
-    }
+      // Specs are few; looking back through them is cheaper than building a Set per supervisor.
+      if (this.#specs.findIndex((other) => other.id === spec.id) !== i) {
+        throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
+      }
+    });
   }
 
   #start(spec: ChildSpec, args: readonly unknown[]): { pid: Pid | undefined } | { error: unknown } {
@@ -165,21 +169,22 @@ class Supervisor {
     return { pid: body === 'ignore' ? undefined : spawnLink(() => body) };
   }
 
-  *#childExited(child: Child, reason: ExitReason): Generator<Suspend, void, unknown> {
+  /**
+   * Restarts or forgets a child that ended; true when that ends the supervisor (auto-shutdown).
+   * The caller does the exit: the exception it throws is cheaper the fewer generators it unwinds.
+   */
+  *#childExited(child: Child, reason: ExitReason): Generator<Suspend, boolean, unknown> {
     child.pid = undefined;
     const restart = child.spec.restart ?? 'permanent';
     if (restart === 'permanent' || (restart === 'transient' && !isNormalExit(reason))) {
       yield* this.#restart(child);
-      return;
+      return false;
     }
     if (restart === 'temporary' || this.#strategy === 'simple_one_for_one') this.#remove(child);
-    if (child.spec.significant && this.#autoShutdown !== 'never') {
-      const othersLeft = this.#children.some((c) => c.spec.significant && c.pid !== undefined);
-      if (this.#autoShutdown === 'any_significant' || !othersLeft) {
-        yield* this.#stopAll();
-        exit('shutdown');
-      }
-    }
+    if (!child.spec.significant || this.#autoShutdown === 'never') return false;
+    return (
+      this.#autoShutdown === 'any_significant' || !this.#children.some((c) => c.spec.significant && c.pid !== undefined)
+    );
   }
 
   /** Restarts `crashed` (and, by strategy, its siblings), retrying failed starts within the intensity. */
