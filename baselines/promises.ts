@@ -4,10 +4,11 @@
  * yardstick the five models are read against: every part of the client is a few lines of
  * straight-line code, and the event loop's concurrency is entirely hidden behind `await`.
  *
- * One download is an async function that connects, awaits the socket's chunks and decodes them;
- * the timeout and the caller's cancel are both abort signals combined into one, which `net` honours
- * by destroying the socket. `fetchPoem` wraps a download in the retry loop, the transform and the
- * done/failed event; the `blocking` baseline reuses it one address at a time.
+ * One download is an async function that connects and awaits one promise over the socket's events,
+ * decoding each chunk as it comes; the timeout and the caller's cancel are abort signals (merged
+ * into one when both are set), which `net` honours by destroying the socket. `fetchPoem` wraps a
+ * download in the retry loop, the transform and the done/failed event; the `blocking` baseline
+ * reuses it one address at a time.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -201,10 +202,11 @@ export const promisesModel: Model = {
   title: 'Idiomatic modern Node: async/await, AbortSignal, Promise.allSettled',
   summary:
     'The baseline every other model is measured against. Each download is one async function: connect, ' +
-    'await the socket’s chunks, decode; a timeout and the caller’s cancel are abort signals merged with ' +
-    '`AbortSignal.any`, which `net` honours by destroying the socket. Retries are a loop, the concurrency limit ' +
-    'is p-limit, and `Promise.allSettled` collects the results in input order. Look at how little of the ' +
-    'concurrency shows: the event loop is there, but `await` hides it.',
+    'await one promise over the socket’s data, end and error events, decode; a timeout and the caller’s ' +
+    'cancel are abort signals, merged with `AbortSignal.any` when both are set, which `net` honours by ' +
+    'destroying the socket. Retries are a loop, the concurrency limit is p-limit, and `Promise.allSettled` ' +
+    'collects the results in input order. Look at how little of the concurrency shows: the event loop is ' +
+    'there, but `await` hides it.',
   files: ['baselines/promises.ts'],
   getPoems,
 };
