@@ -578,6 +578,8 @@ export interface Receive<T> {
 }
 
 const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
+// One result object for every receive that finishes: `yield*` reads it at once and never keeps it.
+const received: IteratorReturnResult<unknown> = { done: true, value: undefined };
 const RESCHEDULED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: RESCHEDULE });
 
 /**
@@ -603,7 +605,7 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
   }
 
   next(resumed?: unknown): IteratorResult<Suspend, unknown> {
-    if (this.#stage === 'waiting') return { done: true, value: resumed };
+    if (this.#stage === 'waiting') return finished(resumed);
     const p = this.#proc;
     if (this.#stage === 'start' && ++p.reductions > REDUCTIONS) {
       this.#stage = 'rescheduled';
@@ -611,9 +613,9 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     }
     const wanted = this.#wanted;
     const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
-    if (found !== NO_MATCH) return { done: true, value: found };
+    if (found !== NO_MATCH) return finished(found);
     const after = this.#after;
-    if (after === 0) return { done: true, value: TIMEOUT };
+    if (after === 0) return finished(TIMEOUT);
     p.patterns = wanted;
     if (after !== undefined && after !== Number.POSITIVE_INFINITY) {
       p.timer = setTimeout(receiveTimedOut, Math.min(after, 4294967295), p);
@@ -621,6 +623,11 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     this.#stage = 'waiting';
     return SUSPENDED;
   }
+}
+
+function finished(value: unknown): IteratorReturnResult<unknown> {
+  received.value = value;
+  return received;
 }
 
 function receiveTimedOut(p: Proc): void {
@@ -725,6 +732,16 @@ export function exit(...args: [ExitReason] | [Pid, ExitReason]): void {
   const [pid, reason] = args;
   const target = procOf(pid);
   if (target !== null) signal(target, current, reason, false);
+}
+
+/**
+ * `exit(reason)` for a body that returns right after: the process ends with `reason` when it
+ * returns, and no exception unwinds it. (Unwinding generators by exception costs microseconds; a
+ * supervisor ending with each download paid that thousands of times.) Call it last, just before
+ * `return`: a process with an exit reason pending is ended at its next suspension.
+ */
+export function exitOnReturn(reason: ExitReason): void {
+  running('exitOnReturn').pendingExit = reason;
 }
 
 function signal(target: Proc, from: Proc | null, reason: ExitReason, viaLink: boolean): void {

@@ -12,6 +12,7 @@ import {
   ActorError,
   type ExitReason,
   exit,
+  exitOnReturn,
   isDown,
   isExit,
   isNormalExit,
@@ -129,8 +130,10 @@ class Supervisor {
           exit(message.reason);
         }
         if (yield* this.#childExited(child, message.reason)) {
-          yield* this.#stopAll();
-          exit('shutdown');
+          // Usually the child that ended was the only one: then there is nothing to stop.
+          if (this.#children.some((c) => c.pid !== undefined)) yield* this.#stopAll();
+          exitOnReturn('shutdown');
+          return;
         }
       } else if (isCall(message)) {
         yield* this.#handleCall(message);
@@ -169,10 +172,7 @@ class Supervisor {
     return { pid: body === 'ignore' ? undefined : spawnLink(() => body) };
   }
 
-  /**
-   * Restarts or forgets a child that ended; true when that ends the supervisor (auto-shutdown).
-   * The caller does the exit: the exception it throws is cheaper the fewer generators it unwinds.
-   */
+  /** Restarts or forgets a child that ended; true when that ends the supervisor (auto-shutdown). */
   *#childExited(child: Child, reason: ExitReason): Generator<Suspend, boolean, unknown> {
     child.pid = undefined;
     const restart = child.spec.restart ?? 'permanent';
