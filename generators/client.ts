@@ -28,7 +28,8 @@ interface Job {
   readonly reactor: Reactor;
   readonly options: GetPoemsOptions;
   readonly transform: { readonly options: TransformOptions; readonly proxy: TransformProxy } | undefined;
-  readonly semaphore: DeferredSemaphore;
+  /** Only when there is a limit: with none, a semaphore would only add a Deferred and two links per task. */
+  readonly semaphore: DeferredSemaphore | undefined;
 }
 
 /** A poem as a task ends it: the text, why the transform was skipped if it was, the bytes downloaded. */
@@ -93,8 +94,9 @@ const getTransformedPoem = inlineCallbacks(function* (
   for (let attempt = 0; ; attempt++) {
     try {
       const { poem, bytes } = yield* downloadPoem(job, address, task);
-      const fetched = job.transform ? yield* transformPoem(job, job.transform, poem) : { poem };
-      return { ...fetched, bytes };
+      if (!job.transform) return { poem, bytes };
+      const transformed = yield* transformPoem(job, job.transform, poem);
+      return { ...transformed, bytes };
     } catch (error) {
       const failure = toTaskError(job, error, address);
       if (failure.code === 'CANCELLED' || attempt >= (job.options.retries ?? 0)) throw failure;
@@ -120,10 +122,14 @@ const runTask = inlineCallbacks(function* (job: Job, address: Address, task: num
   const report = job.options.onEvent;
   try {
     // #region limit
-    const { bytes, ...fetched } = yield* wait(job.semaphore.run(getTransformedPoem, job, address, task));
+    const { semaphore } = job;
+    const { poem, transformError, bytes } = yield* wait(
+      semaphore ? semaphore.run(getTransformedPoem, job, address, task) : getTransformedPoem(job, address, task),
+    );
     // #endregion
     report?.({ type: 'done', task, address: where, bytes, at: performance.now() });
-    return { ok: true, address: where, ...fetched };
+    // Only a failed transform sets `transformError`, and only then does the result carry it.
+    return transformError ? { ok: true, address: where, poem, transformError } : { ok: true, address: where, poem };
   } catch (error) {
     // #region fail
     const failure = toTaskError(job, error, address);
@@ -140,7 +146,7 @@ const getPoems = inlineCallbacks(function* (reactor: Reactor, addresses: readonl
     proxy: new TransformProxy(reactor, options.transform),
   };
   // #region limit
-  const semaphore = new DeferredSemaphore(options.concurrency ?? Number.MAX_SAFE_INTEGER);
+  const semaphore = options.concurrency === undefined ? undefined : new DeferredSemaphore(options.concurrency);
   // #endregion
   const job: Job = { reactor, options, transform, semaphore };
   const tasks: Deferred<PoemResult>[] = addresses.map((address, index) => runTask(job, address, index + 1));
