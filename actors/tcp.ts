@@ -8,10 +8,12 @@
  * As in Erlang, where `gen_tcp:recv` is a `port_control` call into the inet driver and the data
  * comes back as a message, the owner's requests (`ask`, `write`, `close`) go straight to the port's
  * driver — the Node socket and its read state — instead of through the port's mailbox, and every
- * answer is one message: `tcp` with a chunk, `tcp_closed`, or `tcp_error`. The Node socket stays
- * paused: bytes are read only when the owner asks, so the owner reads with a blocking-style loop,
- * and its own `receive … after` is the timeout. (Routing each request and each socket event through
- * the port's mailbox as well doubled the messages per download and made the client twice raw's CPU.)
+ * answer is one message: `tcp` with a chunk, `tcp_closed`, or `tcp_error`. The driver reads ahead
+ * at most one chunk: when a chunk arrives that nobody has asked for, the Node socket is paused until
+ * the owner asks. So the owner reads with a blocking-style loop, and its own `receive … after` is
+ * the timeout. (An owner that keeps asking never sees the socket paused, which spares Node's
+ * pause/resume ticks; routing each request and each socket event through the port's mailbox as
+ * well doubled the messages per download. Together they made the client twice raw's CPU.)
  */
 import net from 'node:net';
 import type { Address } from '../poetry/contract.ts';
@@ -63,14 +65,13 @@ class Driver {
     // may still write, as the raw transform protocol does); Node would otherwise shut our side at once.
     const socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
     this.#socket = socket;
-    socket.pause();
     socket.on('connect', () => this.#onConnect());
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (error: Error) => this.#onError(error));
   }
 
-  /** One more answer wanted: sent now if one is waiting, else the socket reads until one comes. */
+  /** One more answer wanted: sent now if one is waiting, else the socket reads on until one comes. */
   ask(): void {
     this.#asked++;
     this.#answer();
@@ -94,10 +95,10 @@ class Driver {
   }
 
   #onData(data: Buffer): void {
-    // Passive: one chunk per request, so flow stops until the owner asks again.
-    this.#socket.pause();
     this.#unasked.push({ type: 'tcp', socket: this.#port, data });
     this.#answer();
+    // Passive: a chunk nobody asked for stops the flow until the owner asks.
+    if (this.#unasked.length > 0) this.#socket.pause();
   }
 
   #onEnd(): void {
