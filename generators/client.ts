@@ -3,7 +3,8 @@
  * `deferred` model (`getPoetry`, `TransformProxy.xform`, `DeferredSemaphore`, `addTimeout`) are
  * composed with generators driven by `inlineCallbacks` instead of with callbacks: each `yield`
  * waits for one Deferred, `try`/`catch` replaces errbacks, a `for` loop replaces the errback that
- * returns a fresh attempt, and a whole task reads top to bottom in one namespace.
+ * returns a fresh attempt, `finally` gives the semaphore's place back, and a whole task reads top
+ * to bottom in one namespace.
  *
  * Connecting, receiving and finishing a poem happen inside `getPoetry` (reactor/deferred-client.ts),
  * exactly as in the `deferred` model; what this file changes is how the pieces are put together.
@@ -28,7 +29,7 @@ interface Job {
   readonly reactor: Reactor;
   readonly options: GetPoemsOptions;
   readonly transform: { readonly options: TransformOptions; readonly proxy: TransformProxy } | undefined;
-  /** Only when there is a limit: with none, a semaphore would only add a Deferred and two links per task. */
+  /** Only when there is a limit: with none, a semaphore would only add a Deferred per task. */
   readonly semaphore: DeferredSemaphore | undefined;
 }
 
@@ -82,13 +83,10 @@ function* transformPoem(
 
 /**
  * The series' `get_transformed_poem`: download, then transform, keeping the original when the
- * transform fails. Errors are caught where they are thrown in, at the `yield*`.
+ * transform fails. Errors are caught where they are thrown in, at the `yield*`. A task runs it by
+ * delegation (`yield*`), inside the task's own coroutine: one driver per task, not one per step.
  */
-const getTransformedPoem = inlineCallbacks(function* (
-  job: Job,
-  address: Address,
-  task: number,
-): Generator<unknown, Fetched> {
+function* getTransformedPoem(job: Job, address: Address, task: number): Generator<unknown, Fetched> {
   // #region limit
   // Retries: a fresh attempt after any failure except a cancel, up to `retries` more.
   for (let attempt = 0; ; attempt++) {
@@ -103,7 +101,21 @@ const getTransformedPoem = inlineCallbacks(function* (
     }
   }
   // #endregion
-});
+}
+
+// #region limit
+/** Runs `steps` holding one of the semaphore's places (waiting for one first), or at once with no limit. */
+function* limited<R>(semaphore: DeferredSemaphore | undefined, steps: Generator<unknown, R>): Generator<unknown, R> {
+  if (semaphore === undefined) return yield* steps;
+  // A cancel while still waiting in line is thrown in here, before the place is ours: nothing to release.
+  yield* wait(semaphore.acquire());
+  try {
+    return yield* steps;
+  } finally {
+    semaphore.release();
+  }
+}
+// #endregion
 
 // #region cancel
 /** Whatever broke once the caller aborted, the task was cancelled. */
@@ -122,10 +134,7 @@ const runTask = inlineCallbacks(function* (job: Job, address: Address, task: num
   const report = job.options.onEvent;
   try {
     // #region limit
-    const { semaphore } = job;
-    const { poem, transformError, bytes } = yield* wait(
-      semaphore ? semaphore.run(getTransformedPoem, job, address, task) : getTransformedPoem(job, address, task),
-    );
+    const { poem, transformError, bytes } = yield* limited(job.semaphore, getTransformedPoem(job, address, task));
     // #endregion
     report?.({ type: 'done', task, address: where, bytes, at: performance.now() });
     // Only a failed transform sets `transformError`, and only then does the result carry it.
@@ -177,7 +186,8 @@ export const generatorsModel: Model = {
     'The series’ client 7: the same Deferred-returning getPoetry and TransformProxy as the deferred model, ' +
     'composed with generators that inlineCallbacks drives. Each task is one function read top to bottom: ' +
     '`yield* wait(getPoetry(...))`, then the transform inside try/catch that falls back to the original poem; ' +
-    'retries are a for loop, the limit is DeferredSemaphore.run of a generator function, and cancelling a task ' +
+    'retries are a for loop, the limit is a DeferredSemaphore acquired at a yield and released in a finally, ' +
+    'and cancelling a task ' +
     'cancels the Deferred its generator is waiting on, which throws CancelledError in at that yield.',
   files: ['generators/client.ts', 'generators/inline-callbacks.ts', 'reactor/deferred-client.ts'],
   getPoems: (addresses, options = {}) => runOnReactor((reactor) => getPoems(reactor, addresses, options)),
