@@ -123,13 +123,16 @@ class Supervisor {
     for (;;) {
       const message = yield* receive();
       if (isExit(message)) {
-        const child = this.#children.find((c) => c.pid !== undefined && c.pid === message.from);
+        const child = this.#childWithPid(message.from);
         if (child === undefined) {
           // Not a child: the parent (or someone linked to us) went down, so the whole tree goes.
           yield* this.#stopAll();
           exit(message.reason);
         }
-        if (yield* this.#childExited(child, message.reason)) {
+        child.pid = undefined;
+        if (this.#isRestarted(child, message.reason)) {
+          yield* this.#restart(child);
+        } else if (this.#endedForGood(child)) {
           // Usually the child that ended was the only one: then there is nothing to stop.
           if (this.#children.some((c) => c.pid !== undefined)) yield* this.#stopAll();
           exitOnReturn('shutdown');
@@ -151,15 +154,25 @@ class Supervisor {
     if (this.#strategy === 'simple_one_for_one' && this.#specs.length !== 1) {
       throw new ActorError('bad_start_spec', 'simple_one_for_one takes exactly one child spec');
     }
-    this.#specs.forEach((spec, i) => {
+    const specs = this.#specs;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as ChildSpec;
       if (typeof spec.id !== 'string') throw new ActorError('missing_id', 'child spec without id');
       if (typeof spec.start !== 'function')
         throw new ActorError('missing_start', `child spec ${spec.id} without start`);
       // Specs are few; looking back through them is cheaper than building a Set per supervisor.
-      if (this.#specs.findIndex((other) => other.id === spec.id) !== i) {
-        throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
+      for (let j = 0; j < i; j++) {
+        if ((specs[j] as ChildSpec).id === spec.id) {
+          throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
+        }
       }
-    });
+    }
+  }
+
+  #childWithPid(pid: Pid | undefined): Child | undefined {
+    if (pid === undefined) return undefined;
+    for (const child of this.#children) if (child.pid === pid) return child;
+    return undefined;
   }
 
   #start(spec: ChildSpec, args: readonly unknown[]): { pid: Pid | undefined } | { error: unknown } {
@@ -172,15 +185,15 @@ class Supervisor {
     return { pid: body === 'ignore' ? undefined : spawnLink(() => body) };
   }
 
-  /** Restarts or forgets a child that ended; true when that ends the supervisor (auto-shutdown). */
-  *#childExited(child: Child, reason: ExitReason): Generator<Suspend, boolean, unknown> {
-    child.pid = undefined;
+  /** Whether a child that ended with `reason` is restarted, by its restart type. */
+  #isRestarted(child: Child, reason: ExitReason): boolean {
     const restart = child.spec.restart ?? 'permanent';
-    if (restart === 'permanent' || (restart === 'transient' && !isNormalExit(reason))) {
-      yield* this.#restart(child);
-      return false;
-    }
-    if (restart === 'temporary' || this.#strategy === 'simple_one_for_one') this.#remove(child);
+    return restart === 'permanent' || (restart === 'transient' && !isNormalExit(reason));
+  }
+
+  /** Forgets a child that ended and is not restarted; true when that ends the supervisor (auto-shutdown). */
+  #endedForGood(child: Child): boolean {
+    if (child.spec.restart === 'temporary' || this.#strategy === 'simple_one_for_one') this.#remove(child);
     if (!child.spec.significant || this.#autoShutdown === 'never') return false;
     return (
       this.#autoShutdown === 'any_significant' || !this.#children.some((c) => c.spec.significant && c.pid !== undefined)
