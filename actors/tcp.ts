@@ -31,6 +31,7 @@ import {
   TIMEOUT,
   type Timeout,
   trapExits,
+  unlink,
 } from './runtime.ts';
 
 /** What the owner hears from its socket. `socket` is the port's Pid, so several sockets can be told apart. */
@@ -63,12 +64,15 @@ class Driver {
     this.isAnswer = (message: unknown): message is TcpMessage => isFrom(message, port);
     // Half-open allowed: the peer's end is an answer to the owner, who decides when to close (and
     // may still write, as the raw transform protocol does); Node would otherwise shut our side at once.
-    const socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+    const socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true }) as DriverSocket;
     this.#socket = socket;
-    socket.on('connect', () => this.#onConnect());
-    socket.on('data', (data: Buffer) => this.#onData(data));
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (error: Error) => this.#onError(error));
+    // One set of listeners serves every socket (no closures per download): Node calls them with the
+    // socket as `this`, and the socket carries its driver.
+    socket[DRIVER] = this;
+    socket.on('connect', connectListener);
+    socket.on('data', dataListener);
+    socket.on('end', endListener);
+    socket.on('error', errorListener);
   }
 
   /** One more answer wanted: sent now if one is waiting, else the socket reads on until one comes. */
@@ -89,24 +93,30 @@ class Driver {
     this.#socket.destroy();
   }
 
-  #onConnect(): void {
+  onConnect(): void {
     this.#connected = true;
     send(this.#owner, { type: 'tcp_connected', socket: this.#port } satisfies Connected);
   }
 
-  #onData(data: Buffer): void {
-    this.#unasked.push({ type: 'tcp', socket: this.#port, data });
-    this.#answer();
-    // Passive: a chunk nobody asked for stops the flow until the owner asks.
-    if (this.#unasked.length > 0) this.#socket.pause();
+  onData(data: Buffer): void {
+    const chunk: TcpMessage = { type: 'tcp', socket: this.#port, data };
+    // Nothing waits unasked while the owner is asking, so an asked-for chunk goes straight out.
+    if (this.#asked > 0) {
+      this.#asked--;
+      send(this.#owner, chunk);
+      return;
+    }
+    // Passive: a chunk nobody asked for waits here and stops the flow until the owner asks.
+    this.#unasked.push(chunk);
+    this.#socket.pause();
   }
 
-  #onEnd(): void {
+  onEnd(): void {
     this.#final ??= { type: 'tcp_closed', socket: this.#port };
     this.#answer();
   }
 
-  #onError(error: Error): void {
+  onError(error: Error): void {
     this.#final ??= { type: 'tcp_error', socket: this.#port, error };
     if (this.#connected) {
       this.#answer();
@@ -124,6 +134,26 @@ class Driver {
     }
     if (this.#asked > 0 && this.#final === undefined) this.#socket.resume();
   }
+}
+
+/** The driver a Node socket belongs to, kept on the socket for the shared listeners below. */
+const DRIVER = Symbol('driver');
+type DriverSocket = net.Socket & { [DRIVER]: Driver };
+
+function connectListener(this: DriverSocket): void {
+  this[DRIVER].onConnect();
+}
+
+function dataListener(this: DriverSocket, data: Buffer): void {
+  this[DRIVER].onData(data);
+}
+
+function endListener(this: DriverSocket): void {
+  this[DRIVER].onEnd();
+}
+
+function errorListener(this: DriverSocket, error: Error): void {
+  this[DRIVER].onError(error);
 }
 
 /** Each live port's driver, by the port's Pid (the socket handle the owner holds). */
@@ -178,6 +208,8 @@ export function close(socket: Pid): void {
   const driver = drivers.get(socket);
   if (driver === undefined) return;
   driver.destroy();
+  // Unlinked first, so the owner's own end later is not one more signal for a port already closing.
+  unlink(socket);
   exit(socket, CLOSE);
 }
 
