@@ -211,18 +211,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** `fn(result, ...args)` on success; failures pass by. Returns this same Deferred. */
   addCallback<R, A extends unknown[]>(fn: (result: T, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    return this.append(fn as LinkFunction, argsOrNone(args), passthru, NO_ARGS);
+    return this.append(fn as LinkFunction, args, passthru, NO_ARGS);
   }
 
   /** `fn(failure, ...args)` on failure; returning anything but a Failure recovers. Returns this same Deferred. */
   addErrback<R, A extends unknown[]>(fn: (failure: Failure, ...args: A) => R, ...args: A): Deferred<T | Chained<R>> {
-    return this.append(passthru, NO_ARGS, fn as LinkFunction, argsOrNone(args));
+    return this.append(passthru, NO_ARGS, fn as LinkFunction, args);
   }
 
   /** `fn(resultOrFailure, ...args)` either way. Returns this same Deferred. */
   addBoth<R, A extends unknown[]>(fn: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    const linkArgs = argsOrNone(args);
-    return this.append(fn as LinkFunction, linkArgs, fn as LinkFunction, linkArgs);
+    return this.append(fn as LinkFunction, args, fn as LinkFunction, args);
   }
 
   /**
@@ -245,7 +244,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (this.called && this.paused === 0 && !this.runningCallbacks && this.firstLink === null) {
       this.runAddedLink(callback, callbackArgs, errback, errbackArgs);
     } else {
-      this.enqueue(new Link(callback, callbackArgs, errback, errbackArgs, NORMAL, null));
+      this.enqueue(new Link(callback, argsOrNone(callbackArgs), errback, argsOrNone(errbackArgs), NORMAL, null));
       if (this.called) this.runCallbacks();
     }
     return this as unknown as Deferred<U>;
