@@ -81,6 +81,8 @@ type Request =
   | { readonly op: 'terminateChild' | 'restartChild' | 'deleteChild'; readonly child: string | Pid }
   | { readonly op: 'whichChildren' };
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** The supervisor's body: `spawnLink(() => supervisor(flags, specs))`, or a child spec's `start`. */
 export function supervisor(flags: SupervisorFlags, specs: readonly ChildSpec[]): ProcessBody {
   return new Supervisor(flags, specs).run();
@@ -110,13 +112,14 @@ class Supervisor {
     trapExits(true);
     if (this.#strategy !== 'simple_one_for_one') {
       for (const spec of this.#specs) {
-        const started = this.#start(spec, []);
+        const started = this.#start(spec, NO_ARGS);
         if ('error' in started) {
           yield* this.#stopAll();
           exit({ shutdown: { failedToStartChild: spec.id, reason: started.error } });
         }
         if (started.pid !== undefined || (spec.restart ?? 'permanent') !== 'temporary') {
-          this.#children.push({ spec, args: [], pid: started.pid });
+          // Sized exactly (`push` would reserve room for sixteen more): most supervisors here have one child.
+          this.#children = [...this.#children, { spec, args: NO_ARGS, pid: started.pid }];
         }
       }
     }
