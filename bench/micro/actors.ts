@@ -101,14 +101,24 @@ function spawnActors(): Promise<void> {
   });
 }
 
+/**
+ * Each nact actor gets a name of its own: left anonymous, nact draws a random 32-bit name and throws
+ * when it meets a live sibling's, which thousands of spawns per second do sooner or later.
+ */
+let nactSpawned = 0;
+
 function spawnNact(): Promise<void> {
   return new Promise((resolve) => {
     let ended = 0;
     for (let i = 0; i < SPAWNS; i++) {
-      const actor = spawnStateless(system as NactSystem, (_msg: number, ctx) => {
-        stop(ctx.self);
-        if (++ended === SPAWNS) resolve();
-      });
+      const actor = spawnStateless(
+        system as NactSystem,
+        (_msg: number, ctx) => {
+          stop(ctx.self);
+          if (++ended === SPAWNS) resolve();
+        },
+        `spawned-${++nactSpawned}`,
+      );
       dispatch(actor, i);
     }
   });
