@@ -25,14 +25,15 @@ import {
   type Model,
   type PoemResult,
   type PoetryError,
+  type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
 import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
 import { cancelOn, concatMap, drop, fork, lines, map, take, timeout } from './combinators.ts';
-import { contents } from './contents.ts';
-import { Lazy, type Puller, toArray } from './lazy.ts';
+import { type ContentsOptions, contents } from './contents.ts';
+import { forEach, Lazy, type Puller, reduce, toArray } from './lazy.ts';
 
 export interface LazyPoemsOptions extends GetPoemsOptions {
   /** Each line of each poem, in input order: the first poem's as they arrive, the rest in their turn. */
@@ -41,31 +42,65 @@ export interface LazyPoemsOptions extends GetPoemsOptions {
 
 /** Every poem, one result per address in input order; never rejects. */
 export async function lazyPoems(addresses: readonly Address[], options: LazyPoemsOptions = {}): Promise<PoemResult[]> {
-  const slots = new Slots(options.concurrency ?? Number.POSITIVE_INFINITY);
+  const slots = Number.isFinite(options.concurrency ?? Number.POSITIVE_INFINITY)
+    ? new Slots(options.concurrency!)
+    : undefined;
+  const received = addresses.map((): Received => ({ bytes: 0 }));
   // forkIO: each first attempt starts reading now, in the background, while the loop below prints.
-  const readers = addresses.map((address, index) => fork(download(address, index + 1, slots, options)));
+  const readers = addresses.map((address, index) =>
+    fork(download(address, index + 1, slots, options, received[index]!)),
+  );
   // #region collect
   const results: PoemResult[] = [];
   for (const [index, address] of addresses.entries()) {
-    results.push(await takePoem(address, index + 1, readers[index]!, slots, options));
+    results.push(await takePoem(address, index + 1, readers[index]!, slots, options, received[index]!));
   }
   return results;
   // #endregion
 }
 
+/**
+ * The bytes the current attempt at a poem has read, for its `done` event. Counted from the socket's
+ * chunks as they pass: measuring the decoded text afterwards costs about as much as decoding it.
+ */
+interface Received {
+  bytes: number;
+}
+
 /** One attempt at one poem, as lazy text: the policies are layers around `contents`. */
-function download(address: Address, task: number, slots: Slots, options: GetPoemsOptions): Lazy<string> {
-  const where = formatAddress(address);
-  const emit = options.onEvent;
+function download(
+  address: Address,
+  task: number,
+  slots: Slots | undefined,
+  options: GetPoemsOptions,
+  received: Received,
+): Lazy<string> {
   // #region connect
   // Nothing connects yet: `contents` connects on the first pull, which `fork` makes at once.
-  const poem = contents(address, {
-    onConnected: () => emit?.({ type: 'connected', task, address: where, at: performance.now() }),
-    onBytes: (bytes) => emit?.({ type: 'chunk', task, address: where, bytes, at: performance.now() }),
-  });
+  const poem = contents(address, options.onEvent && progress(address, task, options.onEvent, received));
   // #endregion
   // The deadline sits inside the slot, so waiting for a slot does not count; a cancel reaches a waiter too.
   return cancellable(address, limited(slots, withDeadline(address, poem, options)), options);
+}
+
+/**
+ * The progress callbacks of one attempt. Only made when someone listens: over thousands of
+ * downloads, unheard events (and their closures) are pure cost.
+ */
+function progress(
+  address: Address,
+  task: number,
+  emit: (event: PoetryEvent) => void,
+  received: Received,
+): Pick<ContentsOptions, 'onConnected' | 'onBytes'> {
+  const where = formatAddress(address);
+  return {
+    onConnected: () => emit({ type: 'connected', task, address: where, at: performance.now() }),
+    onBytes: (bytes) => {
+      received.bytes += bytes;
+      emit({ type: 'chunk', task, address: where, bytes, at: performance.now() });
+    },
+  };
 }
 
 // #region timeout
@@ -92,8 +127,9 @@ async function takePoem(
   address: Address,
   task: number,
   firstAttempt: Lazy<string>,
-  slots: Slots,
+  slots: Slots | undefined,
   options: LazyPoemsOptions,
+  received: Received,
 ): Promise<PoemResult> {
   const where = formatAddress(address);
   const emit = options.onEvent;
@@ -102,26 +138,40 @@ async function takePoem(
   for (let attempt = 0; ; attempt++) {
     // #region limit
     // A retry starts when the poem's turn comes; only first attempts run ahead in the background.
-    const reader = attempt === 0 ? firstAttempt : fork(download(address, task, slots, options));
+    if (attempt > 0) received.bytes = 0;
+    const reader = attempt === 0 ? firstAttempt : fork(download(address, task, slots, options, received));
     // #endregion
     try {
       // #region receive
+      // The printer does not await between lines, so `forEach` walks each chunk's lines in one go
+      // (one promise per chunk, not per line). With nobody printing, the poem is only its text:
+      // the chunks are folded together and never split into lines.
       let poem = '';
-      const keep = (chunk: string) => {
-        poem += chunk;
-        return chunk;
-      };
-      for await (const line of drop(printed, lines(map(keep, reader)))) {
-        options.onLine?.(task, line);
-        printed += 1;
+      const onLine = options.onLine;
+      if (onLine) {
+        const keep = (chunk: string) => {
+          poem += chunk;
+          return chunk;
+        };
+        await forEach(
+          (line: string) => {
+            onLine(task, line);
+            printed += 1;
+          },
+          drop(printed, lines(map(keep, reader))),
+        );
+      } else {
+        poem = await reduce(append, '', reader);
       }
       // #endregion
       // #region finish
       // A poem read in the background but not yet handed over when the caller aborts is cancelled too.
       if (options.signal?.aborted) throw poetryErrors.cancelled(address);
-      const fetched = options.transform ? await transformPoem(poem, options.transform, options) : { poem };
-      emit?.({ type: 'done', task, address: where, bytes: Buffer.byteLength(poem), at: performance.now() });
-      return { ok: true, address: where, ...fetched };
+      const result: PoemResult = options.transform
+        ? { ok: true, address: where, ...(await transformPoem(poem, options.transform, options)) }
+        : { ok: true, address: where, poem };
+      emit?.({ type: 'done', task, address: where, bytes: received.bytes, at: performance.now() });
+      return result;
       // #endregion
     } catch (error) {
       // #region fail
@@ -133,6 +183,10 @@ async function takePoem(
       // #endregion
     }
   }
+}
+
+function append(text: string, chunk: string): string {
+  return text + chunk;
 }
 
 // #region transform
@@ -216,8 +270,12 @@ class Slots {
   }
 }
 
-/** `source`, opened only once a slot is free (the wait is inside its first pull), holding it until it ends, fails or is closed. */
-function limited<T>(slots: Slots, source: Lazy<T>): Lazy<T> {
+/**
+ * `source`, opened only once a slot is free (the wait is inside its first pull), holding it until it
+ * ends, fails or is closed. Without a limit there is nothing to wait for, and no layer.
+ */
+function limited<T>(slots: Slots | undefined, source: Lazy<T>): Lazy<T> {
+  if (!slots) return source;
   return new Lazy(() => {
     let inner: Puller<T> | undefined;
     let request: ReturnType<Slots['acquire']> | undefined;

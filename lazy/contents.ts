@@ -34,8 +34,8 @@ export interface ContentsOptions {
 export function contents(address: Address, options?: ContentsOptions & { decode?: true }): Lazy<string>;
 /** The bytes the server at `address` sends, read lazily. */
 export function contents(address: Address, options: ContentsOptions & { decode: false }): Lazy<Buffer>;
-export function contents(address: Address, options: ContentsOptions = {}): Lazy<string> | Lazy<Buffer> {
-  if (options.decode === false) return new Lazy(() => new SocketPuller(address, options, (chunk) => chunk));
+export function contents(address: Address, options?: ContentsOptions): Lazy<string> | Lazy<Buffer> {
+  if (options?.decode === false) return new Lazy(() => new SocketPuller(address, options, (chunk) => chunk));
   return new Lazy(() => {
     // A stream passes each piece on and keeps none of it: memory stays flat however long the poem.
     const decoder = new PoemDecoder(address, { keep: false });
@@ -46,24 +46,24 @@ export function contents(address: Address, options: ContentsOptions = {}): Lazy<
 /** Turns one chunk into an item; called once more with `last` at the end (to reject a cut character). */
 type ChunkReader<T> = (chunk: Buffer, last: boolean) => T;
 
-interface Waiter<T> {
-  readonly resolve: (run: Run<T> | undefined) => void;
-  readonly reject: (error: PoetryError) => void;
-}
-
 const noBytes = Buffer.alloc(0);
+
+/** What `#take` answers when nothing is here yet and the pull must wait for the socket. */
+const mustWait = Symbol('must wait');
 
 class SocketPuller<T> implements Puller<T> {
   readonly #address: Address;
-  readonly #options: ContentsOptions;
+  readonly #options: ContentsOptions | undefined;
   readonly #readChunk: ChunkReader<T>;
   #socket: net.Socket | undefined;
-  #waiter: Waiter<T> | undefined;
+  /** The pending pull's settle functions, while it waits for the socket. */
+  #resolve: ((run: Run<T> | undefined) => void) | undefined;
+  #reject: ((error: PoetryError) => void) | undefined;
   #error: PoetryError | undefined;
   #ended = false;
   #closed = false;
 
-  constructor(address: Address, options: ContentsOptions, readChunk: ChunkReader<T>) {
+  constructor(address: Address, options: ContentsOptions | undefined, readChunk: ChunkReader<T>) {
     this.#address = address;
     this.#options = options;
     this.#readChunk = readChunk;
@@ -72,13 +72,24 @@ class SocketPuller<T> implements Puller<T> {
   pull(): Promise<Run<T> | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
     if (!this.#socket) this.#connect();
-    return this.#take() ?? new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+    let answer: Run<T> | undefined | typeof mustWait;
+    try {
+      answer = this.#take();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (answer !== mustWait) return Promise.resolve(answer);
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
   close(): Promise<void> {
     this.#release();
-    this.#waiter?.resolve(undefined);
-    this.#waiter = undefined;
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.(undefined);
     return Promise.resolve();
   }
 
@@ -95,55 +106,69 @@ class SocketPuller<T> implements Puller<T> {
       return;
     }
     this.#socket = socket;
-    socket.once('connect', () => {
-      this.#options.onConnected?.();
-      const { send, halfClose } = this.#options;
-      if (send !== undefined && halfClose) socket.end(send);
-      else if (send !== undefined) socket.write(send);
-      else if (halfClose) socket.end();
-    });
+    const options = this.#options;
+    if (options && (options.onConnected || options.send !== undefined || options.halfClose)) {
+      socket.on('connect', () => {
+        options.onConnected?.();
+        const { send, halfClose } = options;
+        if (send !== undefined && halfClose) socket.end(send);
+        else if (send !== undefined) socket.write(send);
+        else if (halfClose) socket.end();
+      });
+    }
     // A 'readable' listener keeps the socket paused: Node fills its buffer up to the high-water mark,
     // then stops reading until we `read()` — the rest waits in the kernel, then at the server.
+    // (`on`, not `once`, for the events that come once: a once-wrapper per socket is a cost that
+    // thousands of connections notice, and the socket is destroyed after them anyway.)
     socket.on('readable', () => this.#wake());
-    socket.once('end', () => {
+    socket.on('end', () => {
       this.#ended = true;
       this.#wake();
     });
-    socket.once('error', (error) => {
+    socket.on('error', (error) => {
       this.#error = toPoetryError(error, this.#address);
       this.#wake();
     });
   }
   // #endregion
 
-  /** What can be answered now without waiting, or `undefined` if the next pull must wait. */
-  #take(): Promise<Run<T> | undefined> | undefined {
+  /** A run that can be handed out now, `undefined` at the end, or `mustWait`; throws the socket's failure. */
+  #take(): Run<T> | undefined | typeof mustWait {
     try {
       if (this.#error) throw this.#error;
       const chunk = this.#socket?.read() as Buffer | null | undefined;
       if (chunk) {
-        this.#options.onBytes?.(chunk.length);
-        return Promise.resolve(single(this.#readChunk(chunk, false)));
+        this.#options?.onBytes?.(chunk.length);
+        return single(this.#readChunk(chunk, false));
       }
       if (this.#ended) {
         this.#readChunk(noBytes, true);
         this.#release();
-        return Promise.resolve(undefined);
+        return undefined;
       }
-      return undefined;
+      return mustWait;
     } catch (error) {
       this.#release();
-      return Promise.reject(toPoetryError(error, this.#address));
+      throw toPoetryError(error, this.#address);
     }
   }
 
+  /** Settles the waiting pull, if any, once the socket has something for it. */
   #wake(): void {
-    const waiter = this.#waiter;
-    if (!waiter) return;
-    const answer = this.#take();
-    if (!answer) return;
-    this.#waiter = undefined;
-    answer.then(waiter.resolve, waiter.reject);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (!resolve || !reject) return;
+    let answer: Run<T> | undefined | typeof mustWait;
+    try {
+      answer = this.#take();
+    } catch (error) {
+      this.#resolve = this.#reject = undefined;
+      reject(error as PoetryError);
+      return;
+    }
+    if (answer === mustWait) return;
+    this.#resolve = this.#reject = undefined;
+    resolve(answer);
   }
 
   #release(): void {
