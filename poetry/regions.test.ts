@@ -61,6 +61,21 @@ describe('npm run diff', () => {
     for (const line of body) expect(line.indexOf('│')).toBe(lines[0]?.indexOf('│'));
   });
 
+  it('shows every pair of registered models side by side, every part marked on both sides', () => {
+    for (const [i, left] of models.entries()) {
+      for (const right of models.slice(i + 1)) {
+        const text = sideBySide(
+          left,
+          right,
+          clientParts.map((p) => p.name),
+          160,
+        );
+        for (const part of clientParts) expect(text).toContain(`── ${part.name}:`);
+        expect(text, `${left.name} vs ${right.name}`).not.toContain('(not marked)');
+      }
+    }
+  });
+
   it('shows one part across every model with --all', () => {
     const text = stacked(models, ['collect'], 100);
     for (const model of models) expect(text).toContain(`── ${model.name}`);
