@@ -587,10 +587,12 @@ export interface Receive<T> {
   [Symbol.iterator](): Iterator<Suspend, T, unknown>;
 }
 
-const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
-// One result object for every receive that finishes: `yield*` reads it at once and never keeps it.
+// The results a receive hands to `yield*`, which reads them at once and never keeps them: so one
+// object serves every receive that finishes. All three have one shape (none frozen), so the code
+// reading them stays monomorphic instead of being recompiled when a new shape shows up.
+const SUSPENDED: IteratorYieldResult<Suspend> = { done: false, value: SUSPEND };
+const RESCHEDULED: IteratorYieldResult<Suspend> = { done: false, value: RESCHEDULE };
 const received: IteratorReturnResult<unknown> = { done: true, value: undefined };
-const RESCHEDULED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: RESCHEDULE });
 
 /**
  * One receive, as the iterator `yield*` drives. It is written by hand, not as a generator, because
