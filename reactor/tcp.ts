@@ -138,8 +138,7 @@ class TCPConnection implements LibuvDescriptor, Transport {
   /** Why it is closing, when we closed it ourselves; otherwise the socket's state decides. */
   #closeReason: Error | undefined;
   #disconnecting = false;
-  /** The connect's place among the reactor's connect timeouts, until it completes or fails. */
-  #timeout: PendingConnect | undefined;
+  #timeout: DelayedCall | undefined;
   #peer: Address | undefined;
   #host: Address | undefined;
 
@@ -183,26 +182,16 @@ class TCPConnection implements LibuvDescriptor, Transport {
   /** Starts a client connect; failures to even begin (a bad port) are reported on the next turn. */
   startConnecting(host: string, port: number, timeout: number): void {
     this.#reactor.addWriter(this);
-    this.#timeout = connectTimeoutsOf(this.#reactor).start(this, timeout);
+    this.#timeout = this.#reactor.callLater(timeout, () => {
+      this.#timeout = undefined;
+      this.#reactor.disconnect(this, new TimeoutError(`connect to ${host}:${port} took longer than ${timeout} s`));
+    });
     try {
       this.#socket.connect({ host, port });
     } catch (error) {
       this.#error = error as Error;
       this.readinessChanged?.();
     }
-  }
-
-  /** The connect took longer than `timeout` seconds (called by `ConnectTimeouts`, which has let go of it). */
-  connectTimedOut(timeout: number): void {
-    this.#timeout = undefined;
-    const { host, port } = this.#connector?.getDestination() ?? { host: '?', port: 0 };
-    this.#reactor.disconnect(this, new TimeoutError(`connect to ${host}:${port} took longer than ${timeout} s`));
-  }
-
-  #stopConnectTimeout(): void {
-    if (this.#timeout === undefined) return;
-    connectTimeoutsOf(this.#reactor).finish(this.#timeout);
-    this.#timeout = undefined;
   }
 
   /** Gives a connected socket its protocol and starts reading. */
@@ -270,7 +259,8 @@ class TCPConnection implements LibuvDescriptor, Transport {
       this.#reactor.disconnect(this, connectErrorFor(error));
       return;
     }
-    this.#stopConnectTimeout();
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
     this.#reactor.removeWriter(this);
     this.#phase = 'connected';
     this.#connector?.connected(this);
@@ -287,7 +277,8 @@ class TCPConnection implements LibuvDescriptor, Transport {
     if (this.#phase === 'lost') return;
     const phase = this.#phase;
     this.#phase = 'lost';
-    this.#stopConnectTimeout();
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
     if (!this.#socket.destroyed) this.#socket.destroy();
     if (phase === 'connecting') {
       this.#connector?.failed(
@@ -373,115 +364,6 @@ class TCPConnection implements LibuvDescriptor, Transport {
   stopConnecting(): void {
     if (this.#phase === 'connecting') this.#reactor.disconnect(this, new UserError('connecting was stopped'));
   }
-}
-
-// Connect timeouts -------------------------------------------------------------------------------
-
-/** One connect waiting for its deadline: a node of its timeout length's list. */
-class PendingConnect {
-  previous: PendingConnect | null = null;
-  next: PendingConnect | null = null;
-
-  constructor(
-    readonly connection: TCPConnection,
-    readonly deadline: number,
-    readonly list: PendingList,
-  ) {}
-}
-
-/** The connects of one timeout length, oldest first, which is also soonest due first. */
-class PendingList {
-  first: PendingConnect | null = null;
-  last: PendingConnect | null = null;
-
-  constructor(readonly timeout: number) {}
-}
-
-/**
- * The connect timeouts of one reactor, behind one delayed call instead of one per connection: with
- * 5,000 connects in flight, a delayed call each (scheduled, then cancelled moments later) was about
- * 6% of a client's CPU. Connects with the same timeout are due in the order they started, so each
- * length keeps a list in that order and only its head needs watching; the one delayed call is set
- * for the earliest head. A connect that completes leaves its list at once, so nothing is kept
- * alive until its deadline, and with no connect pending there is no delayed call at all.
- */
-class ConnectTimeouts {
-  readonly #reactor: Reactor;
-  readonly #lists = new Map<number, PendingList>();
-  #pending = 0;
-  #call: DelayedCall | undefined;
-
-  constructor(reactor: Reactor) {
-    this.#reactor = reactor;
-  }
-
-  start(connection: TCPConnection, timeout: number): PendingConnect {
-    let list = this.#lists.get(timeout);
-    if (list === undefined) {
-      list = new PendingList(timeout);
-      this.#lists.set(timeout, list);
-    }
-    const pending = new PendingConnect(connection, this.#reactor.seconds() + timeout, list);
-    pending.previous = list.last;
-    if (list.last === null) list.first = pending;
-    else list.last.next = pending;
-    list.last = pending;
-    this.#pending += 1;
-    // Only a shorter timeout length than any waiting can be due before the call already set.
-    if (this.#call === undefined || pending.deadline < this.#call.getTime()) this.#schedule(pending.deadline);
-    return pending;
-  }
-
-  /** The connect completed or failed: it leaves its list. */
-  finish(pending: PendingConnect): void {
-    const { list } = pending;
-    if (pending.previous === null) list.first = pending.next;
-    else pending.previous.next = pending.next;
-    if (pending.next === null) list.last = pending.previous;
-    else pending.next.previous = pending.previous;
-    pending.previous = null;
-    pending.next = null;
-    this.#pending -= 1;
-    if (this.#pending === 0) this.#unschedule();
-  }
-
-  #schedule(time: number): void {
-    this.#unschedule();
-    this.#call = this.#reactor.callLater(Math.max(0, time - this.#reactor.seconds()), () => this.#expire());
-  }
-
-  #unschedule(): void {
-    if (this.#call?.active()) this.#call.cancel();
-    this.#call = undefined;
-  }
-
-  /** Times out every connect that is due, then waits for the next head. */
-  #expire(): void {
-    this.#call = undefined;
-    const now = this.#reactor.seconds();
-    for (const list of this.#lists.values()) {
-      for (let head = list.first; head !== null && head.deadline <= now; head = list.first) {
-        this.finish(head);
-        head.connection.connectTimedOut(list.timeout);
-      }
-    }
-    let next = Number.POSITIVE_INFINITY;
-    for (const list of this.#lists.values()) if (list.first !== null) next = Math.min(next, list.first.deadline);
-    // A connect started by one that just timed out (a retry) may have set the call already.
-    const call = this.#call as DelayedCall | undefined;
-    if (next !== Number.POSITIVE_INFINITY && (call === undefined || next < call.getTime())) this.#schedule(next);
-  }
-}
-
-const connectTimeouts = new WeakMap<Reactor, ConnectTimeouts>();
-
-function connectTimeoutsOf(reactor: Reactor): ConnectTimeouts {
-  let timeouts = connectTimeouts.get(reactor);
-  if (timeouts === undefined) {
-    timeouts = new ConnectTimeouts(reactor);
-    connectTimeouts.set(reactor, timeouts);
-  }
-  return timeouts;
 }
 
 // connectTCP --------------------------------------------------------------------------------------
