@@ -12,6 +12,7 @@ import {
   startSlowServer,
   startTransformServer,
 } from '../poetry/servers/index.ts';
+import { Clock } from './clock.ts';
 import {
   ConnectionAborted,
   ConnectionDone,
@@ -142,6 +143,31 @@ describe('TCP layer', () => {
     await reactor.run();
     expect(factory.built[0]?.text()).toBe('the kettle sings');
     expect(factory.built[0]?.reason).toBeInstanceOf(ConnectionDone);
+  });
+
+  it('a connect slower than its timeout fails with TimeoutError, in deadline order, leaving no delayed call', async () => {
+    const server = await serve(startFastServer({ poem: 'never read' }));
+    // The fake clock is advanced before the loop ever hears from the sockets, so both connects are
+    // still in progress when their deadlines pass, whatever the machine's speed.
+    const clock = new Clock();
+    const reactor = new Reactor({ clock });
+    const failed: string[] = [];
+    const factoryFor = (name: string) =>
+      new (class extends ClientFactory {
+        static override protocol = Collector;
+        override clientConnectionFailed(_connector: Connector, reason: Error): void {
+          failed.push(`${name}: ${reason.constructor.name}`);
+        }
+      })();
+    const { host, port } = server.address;
+    reactor.connectTCP(host, port, factoryFor('slow'), { timeout: 10 });
+    reactor.connectTCP(host, port, factoryFor('quick'), { timeout: 2 });
+    expect(reactor.getDelayedCalls()).toHaveLength(2);
+    clock.advance(2);
+    expect(failed).toEqual(['quick: TimeoutError']);
+    clock.advance(8);
+    expect(failed).toEqual(['quick: TimeoutError', 'slow: TimeoutError']);
+    expect(reactor.getDelayedCalls()).toHaveLength(0);
   });
 
   it('connection refused → clientConnectionFailed with ConnectionRefusedError, no protocol built', async () => {
