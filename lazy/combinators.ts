@@ -365,11 +365,29 @@ class ReadAhead<T> implements Puller<T> {
     this.#size = size;
   }
 
-  async pull(): Promise<Run<T> | undefined> {
+  pull(): Promise<Run<T> | undefined> {
     this.fill();
-    while (this.#items.length === 0 && !this.#ended && !this.#failure && !this.#closed) {
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+    if (this.#mustWait()) return this.#waitAndTake();
+    // Answered at once, without an async function's machinery: a forked download has often
+    // finished by the time its turn comes, and there may be thousands of them.
+    try {
+      return Promise.resolve(this.#take());
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  #mustWait(): boolean {
+    return this.#items.length === 0 && !this.#ended && !this.#failure && !this.#closed;
+  }
+
+  async #waitAndTake(): Promise<Run<T> | undefined> {
+    while (this.#mustWait()) await new Promise<void>((resolve) => (this.#wake = resolve));
+    return this.#take();
+  }
+
+  /** Everything buffered, as one run; `undefined` at the end; throws the source's failure. */
+  #take(): Run<T> | undefined {
     if (this.#closed) return undefined;
     if (this.#items.length > 0) {
       const items = this.#items;

@@ -171,8 +171,13 @@ class SocketPuller<T> implements Puller<T> {
     resolve(answer);
   }
 
+  /**
+   * Hangs up and lets go of the socket: a forked download that has finished may wait a long time
+   * for the printer to take it, and thousands of dead sockets kept until then are work for the GC.
+   */
   #release(): void {
     this.#closed = true;
     this.#socket?.destroy();
+    this.#socket = undefined;
   }
 }

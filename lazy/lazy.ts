@@ -127,14 +127,25 @@ export class Cursor<T> implements AsyncIterator<T, undefined> {
 
 /** A run of exactly one item. */
 export function single<T>(value: T): Run<T> {
-  let taken = false;
-  return {
-    next: () => {
-      if (taken) return finished;
-      taken = true;
-      return { done: false, value };
-    },
-  };
+  return new Single(value);
+}
+
+/** A class rather than a closure: a socket chunk is one of these, so it is made very often. */
+class Single<T> implements Run<T> {
+  #value: T | undefined;
+  #taken = false;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
+  next(): IteratorResult<T, unknown> {
+    if (this.#taken) return finished;
+    this.#taken = true;
+    const value = this.#value as T;
+    this.#value = undefined;
+    return { done: false, value };
+  }
 }
 
 /** The finished result, shared so that runs do not allocate one each time they end. */
@@ -240,31 +251,30 @@ export function naturals(start = 0): Lazy<number> {
  * A consumer that must await per item (write and wait for drain, say) uses `for await` instead.
  */
 export async function forEach<T>(fn: (item: T) => void, source: AsyncIterable<T> | Iterable<T>): Promise<void> {
-  const puller = from(source).open();
-  try {
-    for (let run = await puller.pull(); run; run = await puller.pull()) {
-      for (let item = run.next(); !item.done; item = run.next()) fn(item.value);
-    }
-  } catch (error) {
-    // A failed source is finished too; closing it anyway makes sure nothing it opened stays open.
-    await puller.close();
-    throw error;
-  }
+  await reduce<T, void>((_, item) => fn(item), undefined, source);
 }
 
 /**
  * Haskell's `foldl`: `step` folds each item into the accumulator, starting from `initial`; resolves
- * to the final value once the sequence ends. Runs are walked synchronously, as in `forEach`.
+ * to the final value once the sequence ends. Runs are walked synchronously, as in `forEach`, which
+ * is this fold with nothing to accumulate.
  */
 export async function reduce<T, A>(
   step: (accumulator: A, item: T) => A,
   initial: A,
   source: AsyncIterable<T> | Iterable<T>,
 ): Promise<A> {
+  const puller = from(source).open();
   let accumulator = initial;
-  await forEach((item: T) => {
-    accumulator = step(accumulator, item);
-  }, source);
+  try {
+    for (let run = await puller.pull(); run; run = await puller.pull()) {
+      for (let item = run.next(); !item.done; item = run.next()) accumulator = step(accumulator, item.value);
+    }
+  } catch (error) {
+    // A failed source is finished too; closing it anyway makes sure nothing it opened stays open.
+    await puller.close();
+    throw error;
+  }
   return accumulator;
 }
 
