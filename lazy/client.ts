@@ -42,9 +42,8 @@ export interface LazyPoemsOptions extends GetPoemsOptions {
 
 /** Every poem, one result per address in input order; never rejects. */
 export async function lazyPoems(addresses: readonly Address[], options: LazyPoemsOptions = {}): Promise<PoemResult[]> {
-  const slots = Number.isFinite(options.concurrency ?? Number.POSITIVE_INFINITY)
-    ? new Slots(options.concurrency!)
-    : undefined;
+  const limit = options.concurrency;
+  const slots = limit !== undefined && Number.isFinite(limit) ? new Slots(limit) : undefined;
   const received = addresses.map((): Received => ({ bytes: 0 }));
   // forkIO: each first attempt starts reading now, in the background, while the loop below prints.
   const readers = addresses.map((address, index) =>
