@@ -45,6 +45,39 @@ export interface Download {
   cancel(): void;
 }
 
+/**
+ * A client factory whose connection has exactly one outcome: the first of a result, a failure, a
+ * timeout or a cancel wins, and whatever arrives after it is ignored. Both the poem download and
+ * the transform are one of these.
+ */
+abstract class OneOutcomeFactory extends ClientFactory {
+  connector: Connector | undefined;
+  #finished = false;
+  #timeout: DelayedCall | undefined;
+
+  // #region timeout
+  /** Gives up after `timeoutMs` (if there is one) unless an outcome comes first. */
+  protected startTimeout(reactor: Reactor, timeoutMs: number | undefined, giveUp: () => void): void {
+    if (timeoutMs === undefined) return;
+    this.#timeout = reactor.callLater(timeoutMs / 1000, () => {
+      this.#timeout = undefined;
+      giveUp();
+    });
+  }
+  // #endregion
+
+  // #region finish
+  /** True the first time only, and stops the timeout: the caller then reports its outcome. */
+  protected finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    return true;
+  }
+  // #endregion
+}
+
 // #region connect
 /**
  * Fetches one poem: `callback(poem, bytes)` or `errback(error)`, never both, each at most once.
@@ -63,14 +96,11 @@ export function getPoetry(
   return factory;
 }
 
-class PoetryClientFactory extends ClientFactory implements Download {
-  connector: Connector | undefined;
+class PoetryClientFactory extends OneOutcomeFactory implements Download {
   readonly address: Address;
   readonly options: DownloadOptions;
   readonly #callback: (poem: string, bytes: number) => void;
   readonly #errback: (error: PoetryError) => void;
-  #finished = false;
-  #timeout: DelayedCall | undefined;
 
   constructor(
     reactor: Reactor,
@@ -84,7 +114,7 @@ class PoetryClientFactory extends ClientFactory implements Download {
     this.options = options;
     this.#callback = callback;
     this.#errback = errback;
-    this.#timeout = startTimeout(reactor, options.timeoutMs, () => this.#timedOut());
+    this.startTimeout(reactor, options.timeoutMs, () => this.#timedOut());
   }
 
   override buildProtocol(): PoetryProtocol {
@@ -102,22 +132,13 @@ class PoetryClientFactory extends ClientFactory implements Download {
 
   // #region finish
   poemFinished(poem: string, bytes: number): void {
-    if (this.#finish()) this.#callback(poem, bytes);
-  }
-
-  /** True the first time only: whatever arrives second (a late close, a timeout) is ignored. */
-  #finish(): boolean {
-    if (this.#finished) return false;
-    this.#finished = true;
-    this.#timeout?.cancel();
-    this.#timeout = undefined;
-    return true;
+    if (this.finish()) this.#callback(poem, bytes);
   }
   // #endregion
 
   // #region fail
   poemFailed(error: PoetryError): void {
-    if (this.#finish()) this.#errback(error);
+    if (this.finish()) this.#errback(error);
   }
 
   override clientConnectionFailed(_connector: Connector, reason: Error): void {
@@ -127,7 +148,6 @@ class PoetryClientFactory extends ClientFactory implements Download {
 
   // #region timeout
   #timedOut(): void {
-    this.#timeout = undefined;
     this.poemFailed(poetryErrors.timeout(this.address, this.options.timeoutMs as number));
     this.connector?.disconnect();
   }
@@ -199,13 +219,6 @@ function poetryErrorFor(reason: Error, address: Address): PoetryError {
 }
 // #endregion
 
-// #region timeout
-/** A delayed call that gives up after `timeoutMs`, or none when there is no timeout. */
-function startTimeout(reactor: Reactor, timeoutMs: number | undefined, giveUp: () => void): DelayedCall | undefined {
-  return timeoutMs === undefined ? undefined : reactor.callLater(timeoutMs / 1000, giveUp);
-}
-// #endregion
-
 // #region transform
 /**
  * Sends `poem` through the transform server. `callback` always fires once: with the transformed
@@ -223,13 +236,10 @@ export function transformPoem(
   return factory;
 }
 
-class TransformClientFactory extends ClientFactory implements Download {
-  connector: Connector | undefined;
+class TransformClientFactory extends OneOutcomeFactory implements Download {
   readonly poem: string;
   readonly transform: TransformOptions;
   readonly #callback: (poem: string, transformError?: PoetryError) => void;
-  #finished = false;
-  #timeout: DelayedCall | undefined;
 
   constructor(
     reactor: Reactor,
@@ -242,7 +252,7 @@ class TransformClientFactory extends ClientFactory implements Download {
     this.poem = poem;
     this.transform = transform;
     this.#callback = callback;
-    this.#timeout = startTimeout(reactor, timeoutMs, () => {
+    this.startTimeout(reactor, timeoutMs, () => {
       this.transformFailed(`no reply within ${timeoutMs} ms`);
       this.connector?.disconnect();
     });
@@ -264,11 +274,11 @@ class TransformClientFactory extends ClientFactory implements Download {
       this.transformFailed((error as Error).message, error);
       return;
     }
-    if (this.#finish()) this.#callback(poem);
+    if (this.finish()) this.#callback(poem);
   }
 
   transformFailed(why: string, cause?: unknown): void {
-    if (!this.#finish()) return;
+    if (!this.finish()) return;
     const error = poetryErrors.transformFailed(this.transform.address, why, cause);
     this.#callback(this.poem, error);
   }
@@ -279,17 +289,9 @@ class TransformClientFactory extends ClientFactory implements Download {
 
   /** The task was cancelled: drop the connection without calling back (the task already failed). */
   cancel(): void {
-    this.#finish();
+    this.finish();
     this.connector?.disconnect();
     this.connector?.transport?.abortConnection();
-  }
-
-  #finish(): boolean {
-    if (this.#finished) return false;
-    this.#finished = true;
-    this.#timeout?.cancel();
-    this.#timeout = undefined;
-    return true;
   }
 }
 
