@@ -16,7 +16,7 @@
  * later re-enters the driver, from its own callback, with a fresh stack.
  */
 import { AsyncResource } from 'node:async_hooks';
-import { Deferred, Failure } from '../reactor/defer.ts';
+import { Deferred, Failure, isThenable } from '../reactor/defer.ts';
 
 /** The generators `inlineCallbacks` drives: yield anything, return `R`. */
 export type InlineGenerator<R> = Generator<unknown, R, unknown>;
@@ -211,14 +211,6 @@ function handOver<R>(failure: Failure, coroutine: Coroutine<R>): Failure | Defer
   // Cancelled while running (from inside its own body): there is nothing to interrupt; it goes on.
   coroutine.waitingOn?.cancel();
   return coroutine.target;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** What every generator object inherits from (`%GeneratorPrototype%`). */

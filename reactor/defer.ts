@@ -24,6 +24,6 @@ export {
   QueueUnderflow,
   TimeoutError,
 } from './defer/failure.ts';
-export { deferLater, execute, fail, maybeDeferred, succeed } from './defer/helpers.ts';
+export { deferLater, execute, fail, isThenable, maybeDeferred, succeed } from './defer/helpers.ts';
 export { DeferredList, type DeferredListOptions, gatherResults, type ListEntry, race } from './defer/list.ts';
 export { DeferredLock, DeferredQueue, DeferredSemaphore } from './defer/primitives.ts';

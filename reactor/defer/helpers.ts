@@ -32,7 +32,8 @@ export function execute<R, A extends unknown[]>(fn: (...args: A) => R, ...args: 
   return succeed(result);
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` has a `then` method: a Promise, or anything awaitable like one. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&
