@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Address, GetPoemsOptions, Model, PoetryEvent } from '../poetry/contract.ts';
+import { activeResources, resourcesLeftSince } from '../poetry/leaks.ts';
 
 /** Who runs: `raw`, a registry name, or `exportName` from `module` (a path from the project root). */
 export interface ContenderRef {
@@ -72,29 +73,9 @@ async function loadContender(ref: ContenderRef): Promise<Model> {
 /** The kinds of resource a client could leave behind. */
 const leakKinds = new Set(['TCPSocketWrap', 'TCPWrap', 'Timeout', 'Immediate']);
 
-function openResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (leakKinds.has(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
-  return counts;
-}
-
-/** Resources open now that were not before; a closed socket's handle goes a loop turn or two later, so wait up to a second. */
-async function leakedSince(before: Map<string, number>): Promise<Record<string, number>> {
-  let leaked: Record<string, number> = {};
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // First look after two loop turns (when a destroyed socket's handle is normally gone), then every 20 ms.
-    if (attempt === 0) for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-    else await new Promise((resolve) => setTimeout(resolve, 20));
-    leaked = {};
-    for (const [kind, count] of openResources()) {
-      const extra = count - (before.get(kind) ?? 0);
-      if (extra > 0) leaked[kind] = extra;
-    }
-    if (Object.keys(leaked).length === 0) break;
-  }
-  return leaked;
+/** What the client left open since `before`, among the kinds a client could leave behind. */
+async function leakedSince(before: ReadonlyMap<string, number>): Promise<Record<string, number>> {
+  return Object.fromEntries(await resourcesLeftSince(before, 1000, leakKinds));
 }
 
 async function main(): Promise<void> {
@@ -114,7 +95,7 @@ async function main(): Promise<void> {
         }),
     }),
   };
-  const before = openResources();
+  const before = activeResources();
 
   start = performance.now();
   const cpuBefore = process.cpuUsage();

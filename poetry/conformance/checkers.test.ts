@@ -5,9 +5,9 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type Address, type PoemResult, PoetryError, type PoetryEvent } from '../contract.ts';
+import { activeResources, leaksSince } from '../leaks.ts';
 import { startFastServer } from '../servers/index.ts';
 import { eventProblems } from './events.ts';
-import { activeResources, leaksSince } from './leaks.ts';
 
 describe('leak checker', () => {
   it('reports a timer left running, and nothing once it is cleared', async () => {

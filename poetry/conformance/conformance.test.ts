@@ -10,9 +10,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { PoemResult } from '../contract.ts';
+import { activeResources, leaksSince } from '../leaks.ts';
 import { poems } from '../poems/index.ts';
 import { refusingAddress } from '../servers/index.ts';
-import { activeResources, leaksSince } from './leaks.ts';
 import { selectedModels } from './selected.ts';
 import { fetchPoems, World } from './world.ts';
 
