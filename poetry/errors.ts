@@ -25,10 +25,21 @@ export function toPoetryError(error: unknown, address: Address | string): Poetry
   return new PoetryError(code, address, describe(code, detail), { cause: error });
 }
 
+/**
+ * A limit in milliseconds as people read it: 3 significant digits (`--timeout 1e-9` is 0.000001 ms,
+ * not 0.0000010000000000000002), but never fewer digits than its whole milliseconds (123457, not 123000).
+ */
+const milliseconds = new Intl.NumberFormat('en', {
+  maximumSignificantDigits: 3,
+  maximumFractionDigits: 0,
+  roundingPriority: 'morePrecision',
+  useGrouping: false,
+});
+
 /** The errors every model raises for its own reasons, worded the same everywhere. */
 export const poetryErrors = {
   timeout: (address: Address | string, ms: number) =>
-    new PoetryError('TIMEOUT', address, `no complete poem within ${ms} ms`),
+    new PoetryError('TIMEOUT', address, `no complete poem within ${milliseconds.format(ms)} ms`),
   cancelled: (address: Address | string) => new PoetryError('CANCELLED', address, 'download cancelled'),
   reset: (address: Address | string) =>
     new PoetryError('RESET', address, 'connection closed abnormally before the poem was complete'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AddressError, parseAddress } from './address.ts';
 import { PoetryError } from './contract.ts';
 import { PoemDecoder } from './decode.ts';
-import { toPoetryError } from './errors.ts';
+import { poetryErrors, toPoetryError } from './errors.ts';
 
 describe('parseAddress', () => {
   it('reads host:port, a bare port (127.0.0.1) and a bracketed IPv6 host', () => {
@@ -62,5 +62,16 @@ describe('toPoetryError', () => {
   it('passes a PoetryError through unchanged', () => {
     const original = new PoetryError('TIMEOUT', 'a:1', 'slow');
     expect(toPoetryError(original, 'b:2')).toBe(original);
+  });
+});
+
+describe('poetryErrors.timeout', () => {
+  it('prints the limit readably: 3 significant digits, but every whole millisecond kept', () => {
+    // What `--timeout 1e-9` (seconds) becomes in milliseconds.
+    expect(poetryErrors.timeout('a:1', 1e-9 * 1000).message).toBe('a:1: no complete poem within 0.000001 ms');
+    expect(poetryErrors.timeout('a:1', 0.123456).message).toBe('a:1: no complete poem within 0.123 ms');
+    expect(poetryErrors.timeout('a:1', 2.5).message).toBe('a:1: no complete poem within 2.5 ms');
+    expect(poetryErrors.timeout('a:1', 5000).message).toBe('a:1: no complete poem within 5000 ms');
+    expect(poetryErrors.timeout('a:1', 123456.7).message).toBe('a:1: no complete poem within 123457 ms');
   });
 });
