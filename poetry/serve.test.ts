@@ -1,9 +1,11 @@
 /**
- * `npm run serve` as a user meets it: spawned as `npx tsx poetry/serve.ts`, read through its output,
- * stopped with a signal to the pid in its pid file (the way a service manager would).
+ * `npm run serve` as a user meets it: the command run in its own process, read through its output,
+ * stopped with a signal to the pid in its pid file (the way a service manager would, and the way
+ * Ctrl-C reaches it). The process is node itself, not an npx wrapper, so the exit code is the server's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,10 @@ interface Serving {
 }
 
 function serve(args: string[]): Serving {
-  const child = spawn('npx', ['tsx', 'poetry/serve.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'poetry/serve.ts', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -43,45 +48,114 @@ async function announcedPorts(serving: Serving, count: number): Promise<number[]
   return ports();
 }
 
-/** Sends `signal` to the pid in `pidFile` (the server itself, not the npx wrapper around it). */
+/** Sends `signal` to the pid in `pidFile`, once the server has written it. */
 async function signalPidFile(pidFile: string, signal: NodeJS.Signals): Promise<void> {
-  await eventually(() => existsSync(pidFile), 'the pid file', 30_000);
+  await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the pid file', 30_000);
   process.kill(Number(readFileSync(pidFile, 'utf8')), signal);
 }
 
 describe('npm run serve', () => {
-  it('--help exits 0 and lists every kind; a kind has its own --help', async () => {
-    const overall = serve(['--help']);
-    expect(await overall.exited).toBe(0);
-    for (const kind of ['slow', 'fast', 'transform', 'faulty', 'classic']) expect(overall.stdout()).toContain(kind);
-    const slow = serve(['slow', '--help']);
+  it('--help (and -h) exits 0 with the usage, the common options, every kind and the exit codes', async () => {
+    for (const flag of ['--help', '-h']) {
+      const overall = serve([flag]);
+      expect(await overall.exited).toBe(0);
+      const text = overall.stdout();
+      expect(text).toMatch(/^Usage: npm run serve -- <kind> \[options\]\n/);
+      expect(text).toContain('--pid-file <path>');
+      for (const kind of ['slow', 'fast', 'transform', 'faulty', 'classic', 'proxy']) {
+        expect(text).toMatch(new RegExp(`^ {2}${kind} {2,}\\S`, 'm'));
+      }
+      expect(text).toContain('Exit codes:\n  0   stopped by SIGTERM');
+      expect(text).toContain('  130 interrupted (Ctrl-C)');
+    }
+  });
+
+  it('<kind> --help lists the kind its own options and the common ones, aligned', async () => {
+    const slow = serve(['slow', '-h']);
     expect(await slow.exited).toBe(0);
-    expect(slow.stdout()).toContain('--num-bytes');
+    const lines = slow.stdout().split('\n');
+    expect(lines[0]).toBe('Usage: npm run serve -- slow [options]');
+    const options = lines.filter((line) => /^ {2}-/.test(line));
+    expect(options.map((line) => line.trim().split(/\s{2,}/)[0])).toEqual([
+      '--num-bytes <n>',
+      '--delay <seconds>',
+      '--serial',
+      '--poem <name>',
+      '--file <path>',
+      '--port <n>',
+      '--iface <host>',
+      '--pid-file <path>',
+      '-h, --help',
+    ]);
+    const column = (line: string) => line.indexOf(line.trim().split(/\s{2,}/)[1] ?? '');
+    expect(new Set(options.map(column)).size).toBe(1);
+
+    const classic = serve(['classic', '--help']);
+    expect(await classic.exited).toBe(0);
+    expect(classic.stdout()).toMatch(/--port <n> +the first of 3 consecutive ports/);
   });
 
   it.each([
-    [['slow', '--delay', 'abc'], '--delay'],
-    [['slow', '--bogus'], '--bogus'],
-    [['faulty', '--mode', 'explode'], '--mode'],
-    [['transform', '--raw', 'shuffle'], '--raw'],
+    [['slow', '--bogus'], 'unknown option --bogus'],
+    [['proxy', '--bogus'], 'unknown option --bogus'],
+    [['--bogus'], 'unknown option --bogus'],
+    [['slow', 'extra'], 'unexpected argument extra'],
+    [['slow', '--port', '-1'], '--port must be a whole number of at least 0 and at most 65535, got -1'],
+    [['slow', '--delay', '-1'], '--delay must be a number of at least 0, got -1'],
+    [['slow', '--delay', 'abc'], '--delay must be a number of at least 0, got abc'],
+    [['fast', '--size', '-5'], '--size must be a whole number of at least 0, got -5'],
+    [
+      ['classic', '--port', '65535'],
+      'classic listens on 3 consecutive ports, so --port must be at most 65533, got 65535',
+    ],
+    [['faulty', '--mode', 'explode'], '--mode must be one of'],
+    [['transform', '--raw', 'shuffle'], '--raw: unknown transform "shuffle"'],
     [['sideways'], 'unknown kind "sideways"'],
-  ])('%j exits 2 with a message naming the problem', async (args, named) => {
+  ])('%j exits 2 with one line naming the problem', async (args, named) => {
     const run = serve(args);
     expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/^serve: [^\n]+ \(see --help\)\n$/);
     expect(run.stderr()).toContain(named);
   });
 
-  it('serve slow announces its port and serves the chosen poem', async () => {
+  it('a poem file it cannot read names the path and the reason, exit 1', async () => {
+    const missing = join(scratch, 'missing.txt');
+    const run = serve(['fast', '--file', missing]);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toBe(`serve: ${missing}: no such file or directory\n`);
+  });
+
+  it('a port already taken fails at once: one line naming the address and the reason, exit 1', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const pidFile = join(scratch, 'taken.pid');
+      const run = serve(['slow', '--port', String(port), '--pid-file', pidFile]);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toMatch(
+        new RegExp(`^serve slow: [^\\n]*address already in use 127\\.0\\.0\\.1:${port}\\n$`),
+      );
+      expect(run.stdout()).toBe('');
+      expect(existsSync(pidFile)).toBe(false);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('Ctrl-C (SIGINT) stops serve slow cleanly: the pid file is removed, exit 130', async () => {
     const pidFile = join(scratch, 'slow.pid');
     const running = serve(['slow', '--poem', 'kettle', '--num-bytes', '100', '--delay', '0.01', '--pid-file', pidFile]);
     const [port] = await announcedPorts(running, 1);
     const { data } = await rawExchange({ host: '127.0.0.1', port: port! });
     expect(data.toString('utf8')).toBe(poems.kettle.text);
     await signalPidFile(pidFile, 'SIGINT');
-    expect(await running.exited).toBe(0);
+    expect(await running.exited).toBe(130);
+    expect(existsSync(pidFile)).toBe(false);
+    expect(running.stderr()).toContain('serve slow: stopped (SIGINT)');
   });
 
-  it('SIGTERM to serve classic closes all three servers and open connections, and removes the pid file', async () => {
+  it('SIGTERM to serve classic closes all three servers and open connections, removes the pid file, exit 0', async () => {
     const pidFile = join(scratch, 'classic.pid');
     const running = serve(['classic', '--delay', '0.5', '--pid-file', pidFile]);
     const ports = await announcedPorts(running, 3);

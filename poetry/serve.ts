@@ -2,15 +2,17 @@
  * `npm run serve -- <kind> [options]`: the poetry servers from the command line, for trying a client
  * by hand (`nc 127.0.0.1 PORT` prints a poem) or running the classic trio the series' clients expect.
  *
- * Each kind is one entry in `serveKinds`: its options (for `util.parseArgs` and `--help`) and how to
- * start it. A new kind — a caching proxy, say — is a `ServeKind` (see `servers/serve-kind.ts`)
- * written beside its server, plus one line in that table. Every kind prints the
- * address it bound on stdout, logs one line per connection on stderr, and shuts down cleanly on
- * SIGINT/SIGTERM, removing its `--pid-file`. A bad option exits with code 2 and names the option.
+ * Each kind is one entry in `serveKinds`: its options (each with its help line) and how to start
+ * it. A new kind — a caching proxy, say — is a `ServeKind` (see `servers/serve-kind.ts`) written
+ * beside its server, plus one line in that table. The kind comes first on the command line, so its
+ * options are read and its `--help` printed by the shared `command-line.ts`, like every command's.
+ * Every kind prints the address it bound on stdout and logs one line per connection on stderr. It
+ * stops cleanly, removing its `--pid-file`, on SIGTERM (exit 0), Ctrl-C (130) or a closed stdout
+ * (0). A bad option exits 2 naming it; a failed start (a port taken) exits 1 at once, in one line.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { proxyServeKind } from '../reactor/proxy.ts';
+import { type CommandSpec, FileError, helpText, type Run, runCommand } from './command-line.ts';
 import { formatAddress } from './contract.ts';
 import { classicPoems, findPoem, generatePoem, poems } from './poems/index.ts';
 import {
@@ -34,11 +36,12 @@ import {
   UsageError,
 } from './servers/serve-kind.ts';
 
-const poemOptions: OptionSpecs = { poem: { type: 'string' }, file: { type: 'string' } };
-const poemHelp = [
-  `--poem <name>      a built-in poem: ${Object.keys(poems).join(', ')}`,
-  '--file <path>      serve this file instead',
-];
+type CommandOptions = CommandSpec['options'];
+
+const poemOptions: OptionSpecs = {
+  poem: { type: 'string', value: '<name>', help: `a built-in poem: ${Object.keys(poems).join(', ')}` },
+  file: { type: 'string', value: '<path>', help: 'serve this file instead' },
+};
 
 /** The poem chosen by `--poem` or `--file`, with a title for the banner. */
 function chosenPoem(values: OptionValues, fallback: string): { title: string; bytes: Buffer } {
@@ -49,7 +52,7 @@ function chosenPoem(values: OptionValues, fallback: string): { title: string; by
     try {
       return { title: values.file, bytes: readFileSync(values.file) };
     } catch (error) {
-      throw new UsageError(`--file ${values.file}: ${(error as Error).message}`);
+      throw new FileError(values.file, error);
     }
   }
   try {
@@ -59,6 +62,10 @@ function chosenPoem(values: OptionValues, fallback: string): { title: string; by
     throw new UsageError(`--poem: ${(error as Error).message}`);
   }
 }
+
+const delayOptions: OptionSpecs = {
+  delay: { type: 'string', value: '<seconds>', help: 'seconds between ticks (default 0.7)' },
+};
 
 function rawTransform(name: OptionValues[string]): TransformName | undefined {
   if (typeof name !== 'string') return undefined;
@@ -71,16 +78,10 @@ function rawTransform(name: OptionValues[string]): TransformName | undefined {
 export const serveKinds: Record<string, ServeKind> = {
   slow: {
     summary: 'sends --num-bytes every --delay seconds, then closes (the classic slow server)',
-    help: [
-      '--num-bytes <n>    bytes per tick (default 10)',
-      '--delay <seconds>  seconds between ticks (default 0.7)',
-      '--serial           serve one connection at a time, like the classic blocking server',
-      ...poemHelp,
-    ],
     options: {
-      'num-bytes': { type: 'string' },
-      delay: { type: 'string' },
-      serial: { type: 'boolean' },
+      'num-bytes': { type: 'string', value: '<n>', help: 'bytes per tick (default 10)' },
+      ...delayOptions,
+      serial: { type: 'boolean', help: 'serve one connection at a time, like the classic blocking server' },
       ...poemOptions,
     },
     async start(values, listen) {
@@ -106,8 +107,10 @@ export const serveKinds: Record<string, ServeKind> = {
   },
   fast: {
     summary: 'writes the whole poem at once, then closes',
-    help: [...poemHelp, '--size <bytes>     serve a generated poem of exactly this many bytes'],
-    options: { ...poemOptions, size: { type: 'string' } },
+    options: {
+      ...poemOptions,
+      size: { type: 'string', value: '<bytes>', help: 'serve a generated poem of exactly this many bytes' },
+    },
     async start(values, listen) {
       const size = numberOption(values, 'size', { integer: true, min: 0 });
       if (size !== undefined && (values.poem !== undefined || values.file !== undefined)) {
@@ -126,12 +129,15 @@ export const serveKinds: Record<string, ServeKind> = {
   },
   transform: {
     summary: 'netstring <len>:<transform>.<poem>, in, <len>:<poem>, out (or --raw half-close mode)',
-    help: [
-      `--raw <transform>  raw mode: read the poem until the client half-closes, reply with this transform`,
-      '--max-length <n>   longest request accepted, in bytes (default 256 MiB)',
-      `transforms: ${Object.keys(transforms).join(', ')}`,
-    ],
-    options: { raw: { type: 'string' }, 'max-length': { type: 'string' } },
+    help: [`Transforms: ${Object.keys(transforms).join(', ')}.`],
+    options: {
+      raw: {
+        type: 'string',
+        value: '<transform>',
+        help: 'raw mode: read the poem until the client half-closes, reply with this transform',
+      },
+      'max-length': { type: 'string', value: '<n>', help: 'longest request accepted, in bytes (default 256 MiB)' },
+    },
     async start(values, listen) {
       const raw = rawTransform(values.raw);
       const maxLength = numberOption(values, 'max-length', { integer: true, min: 0 });
@@ -143,13 +149,21 @@ export const serveKinds: Record<string, ServeKind> = {
   },
   faulty: {
     summary: 'misbehaves on purpose: --mode reset | stall | bad-utf8 | flaky',
-    help: [
-      '--mode <mode>      reset: part of the poem, then a TCP reset; stall: a line, then silence;',
-      '                   bad-utf8: a poem with invalid bytes; flaky: reset the first --fail-first, then serve',
-      '--fail-first <n>   connections flaky mode resets before it serves one (default 1)',
-      ...poemHelp,
-    ],
-    options: { mode: { type: 'string' }, 'fail-first': { type: 'string' }, ...poemOptions },
+    options: {
+      mode: {
+        type: 'string',
+        value: '<mode>',
+        help:
+          'reset: part of the poem, then a TCP reset; stall: a line, then silence;\n' +
+          'bad-utf8: a poem with invalid bytes; flaky: reset the first --fail-first, then serve',
+      },
+      'fail-first': {
+        type: 'string',
+        value: '<n>',
+        help: 'connections flaky mode resets before it serves one (default 1)',
+      },
+      ...poemOptions,
+    },
     async start(values, listen) {
       const mode = values.mode;
       if (typeof mode !== 'string' || !(faultModes as readonly string[]).includes(mode)) {
@@ -168,11 +182,11 @@ export const serveKinds: Record<string, ServeKind> = {
   },
   classic: {
     summary: 'the three classic slow servers at once, as one service group',
-    help: [
-      '--delay <seconds>  seconds between ticks (default 0.7); --port is the first of three consecutive ports',
-      '--serial           each server serves one connection at a time',
-    ],
-    options: { delay: { type: 'string' }, serial: { type: 'boolean' } },
+    ports: 3,
+    options: {
+      ...delayOptions,
+      serial: { type: 'boolean', help: 'each server serves one connection at a time' },
+    },
     async start(values, listen) {
       const delay = numberOption(values, 'delay', { min: 0 }) ?? 0.7;
       const group = await startClassicServers({ ...listen, delay, serial: values.serial === true });
@@ -190,113 +204,137 @@ export const serveKinds: Record<string, ServeKind> = {
   proxy: proxyServeKind,
 };
 
-const commonOptions: OptionSpecs = {
-  port: { type: 'string' },
-  iface: { type: 'string' },
-  'pid-file': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-const commonHelp = [
-  '--port <n>         port to listen on; 0 (the default) picks a free one',
-  '--iface <host>     interface to bind (default 127.0.0.1, i.e. localhost)',
-  '--pid-file <path>  write the process id here while running',
-  '-h, --help         this help',
+/** The options every kind takes; `--port`'s help says how many ports the kind listens on. */
+function commonOptions(ports: number): CommandOptions {
+  return {
+    port: {
+      type: 'string',
+      value: '<n>',
+      help:
+        ports === 1
+          ? 'port to listen on; 0 (the default) picks a free one'
+          : `the first of ${ports} consecutive ports to listen on; 0 (the default) picks free ones`,
+    },
+    iface: { type: 'string', value: '<host>', help: 'interface to bind (default 127.0.0.1, i.e. localhost)' },
+    'pid-file': { type: 'string', value: '<path>', help: 'write the process id here while running' },
+  };
+}
+
+const exitCodes: CommandSpec['exitCodes'] = [
+  [0, 'stopped by SIGTERM (a clean shutdown that removes the pid file)'],
+  [1, 'could not start: a port taken, a file it cannot read or write'],
 ];
 
-function overallHelp(): string {
-  const width = Math.max(...Object.keys(serveKinds).map((name) => name.length));
-  return [
-    'usage: npm run serve -- <kind> [options]',
-    '',
-    'kinds:',
-    ...Object.entries(serveKinds).map(([name, kind]) => `  ${name.padEnd(width)}  ${kind.summary}`),
-    '',
-    'options for every kind:',
-    ...commonHelp.map((line) => `  ${line}`),
-    '',
-    'npm run serve -- <kind> --help shows the options of one kind.',
-  ].join('\n');
+const overallSpec: CommandSpec = {
+  name: 'serve',
+  usage: ['<kind> [options]', '<kind> --help'],
+  description:
+    'Runs a kind of poetry server. It prints the address it bound on stdout, logs one line per\n' +
+    'connection on stderr, and stops cleanly on SIGTERM or Ctrl-C, removing its --pid-file.',
+  options: commonOptions(1),
+  positionals: true,
+  notes: [
+    ['Kinds:', ...table(Object.entries(serveKinds).map(([name, kind]) => [name, kind.summary]))].join('\n'),
+    'npm run serve -- <kind> --help lists the options of one kind.',
+  ],
+  exitCodes,
+};
+
+function table(rows: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
 }
 
-function kindHelp(name: string, kind: ServeKind): string {
-  return [
-    `usage: npm run serve -- ${name} [options]`,
-    '',
-    kind.summary,
-    '',
-    ...[...kind.help, ...commonHelp].map((line) => `  ${line}`),
-  ].join('\n');
+function kindSpec(name: string, kind: ServeKind): CommandSpec {
+  // An option that leaves its description to the kind's help lines still gets a line of its own.
+  const own = Object.fromEntries(
+    Object.entries(kind.options).map(([option, spec]) => [option, { ...spec, help: spec.help ?? 'see below' }]),
+  );
+  return {
+    name: 'serve',
+    usage: [`${name} [options]`],
+    description: kind.summary,
+    options: { ...own, ...commonOptions(kind.ports ?? 1) },
+    ...(kind.help !== undefined && { notes: [kind.help.join('\n')] }),
+    exitCodes,
+  };
 }
 
-/** Runs the command; resolves with the exit code once the servers have stopped (or failed to start). */
-async function serve(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
-    console.log(overallHelp());
-    return name === undefined ? 2 : 0;
-  }
-  const kind = Object.hasOwn(serveKinds, name) ? serveKinds[name] : undefined;
-  if (kind === undefined) throw new UsageError(`unknown kind "${name}"; kinds: ${Object.keys(serveKinds).join(', ')}`);
+/** Resolves, naming the reason, when the server should stop: SIGTERM, Ctrl-C or a closed stdout. */
+function stopRequested(signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (reason: string) => {
+      process.off('SIGTERM', onTerm);
+      signal.removeEventListener('abort', onAbort);
+      resolve(reason);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onAbort = () => stop(signal.reason === 'interrupted' ? 'SIGINT' : String(signal.reason));
+    if (signal.aborted) return onAbort();
+    process.on('SIGTERM', onTerm);
+    signal.addEventListener('abort', onAbort);
+  });
+}
 
-  let values: OptionValues;
-  try {
-    ({ values } = parseArgs({ args: [...rest], options: { ...commonOptions, ...kind.options }, strict: true }));
-  } catch (error) {
-    throw new UsageError(`${name}: ${(error as Error).message}`);
+/** Serves one kind until it is told to stop; the exit code is 0, or 1 when it could not start. */
+async function serveKind(name: string, kind: ServeKind, values: OptionValues, run: Run): Promise<number> {
+  const ports = kind.ports ?? 1;
+  const port = numberOption(values, 'port', { integer: true, min: 0, max: 65535 }) ?? 0;
+  const lastFirst = 65536 - ports;
+  if (port > lastFirst) {
+    throw new UsageError(
+      `${name} listens on ${ports} consecutive ports, so --port must be at most ${lastFirst}, got ${port}`,
+    );
   }
-  if (values.help) {
-    console.log(kindHelp(name, kind));
-    return 0;
-  }
-  const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? 0;
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   const iface = typeof values.iface === 'string' ? values.iface : '127.0.0.1';
   const pidFile = typeof values['pid-file'] === 'string' ? values['pid-file'] : undefined;
 
   let running: Running;
   try {
-    running = await kind.start(values, { port, iface, log: (line) => console.error(line) });
+    running = await kind.start(values, { port, iface, log: (line) => run.err(`${line}\n`) });
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    console.error(`serve ${name}: could not start: ${(error as Error).message}`);
+    if (error instanceof UsageError || error instanceof FileError) throw error;
+    run.err(`serve ${name}: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  for (const line of running.banner) console.log(line);
-
-  let stop: (signal: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    stop = resolve;
-  });
-  const onSignal = (signal: NodeJS.Signals) => stop(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  let wrotePidFile = false;
+  let reason: string;
   try {
-    if (pidFile !== undefined) writeFileSync(pidFile, `${process.pid}\n`);
-  } catch (error) {
-    console.error(`serve ${name}: cannot write --pid-file: ${(error as Error).message}`);
-    stop('pid-file');
+    for (const line of running.banner) run.out(`${line}\n`);
+    if (pidFile !== undefined) {
+      try {
+        writeFileSync(pidFile, `${process.pid}\n`);
+      } catch (error) {
+        throw new FileError(pidFile, error);
+      }
+      wrotePidFile = true;
+    }
+    reason = await stopRequested(run.signal);
+  } finally {
+    await running.close();
+    if (wrotePidFile && pidFile !== undefined) rmSync(pidFile, { force: true });
   }
-  const reason = await stopped;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  await running.close();
-  if (pidFile !== undefined && reason !== 'pid-file') rmSync(pidFile, { force: true });
-  console.error(`serve ${name}: stopped (${reason})`);
-  return reason === 'pid-file' ? 1 : 0;
+  run.err(`serve ${name}: stopped (${reason})\n`);
+  return 0;
 }
 
-serve(process.argv.slice(2)).then(
-  (code) => {
-    // No process.exit(): the exit waits for stdout to drain, and a leaked handle would show as a hang.
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`serve: ${error.message}\nRun "npm run serve -- --help" for usage.`);
-      process.exitCode = 2;
-    } else {
-      console.error(error);
-      process.exitCode = 1;
-    }
-  },
-);
+const [first, ...rest] = process.argv.slice(2);
+const chosen = first !== undefined && Object.hasOwn(serveKinds, first) ? serveKinds[first] : undefined;
+const ended =
+  first !== undefined && chosen !== undefined
+    ? runCommand(kindSpec(first, chosen), rest, ({ values }, run) => serveKind(first, chosen, values, run))
+    : runCommand(overallSpec, process.argv.slice(2), ({ positionals }, run) => {
+        const [named] = positionals;
+        if (named === undefined) {
+          run.out(`${helpText(overallSpec)}\n`);
+          return 2;
+        }
+        const where = Object.hasOwn(serveKinds, named)
+          ? `the kind comes first: npm run serve -- ${named} [options]`
+          : `unknown kind "${named}"; kinds: ${Object.keys(serveKinds).join(', ')}`;
+        throw new UsageError(where);
+      });
+// No process.exit(): the exit waits for stdout to drain, and a leaked handle would show as a hang.
+void ended.then((code) => {
+  process.exitCode = code;
+});

@@ -1,13 +1,22 @@
 /**
- * What one kind of server needs to join `npm run serve`: its options, its help lines and how to
- * start it. It lives apart from `serve.ts` (which runs on import) so that a server written
- * elsewhere, a proxy say, can define its `ServeKind` next to itself; `serve.ts` then lists it.
+ * What one kind of server needs to join `npm run serve`: its options (each with its help line),
+ * how many consecutive ports it takes, and how to start it. It lives apart from `serve.ts` (which
+ * runs on import) so that a server written elsewhere, a proxy say, can define its `ServeKind` next
+ * to itself; `serve.ts` then lists it.
  */
-import type { ParseArgsConfig } from 'node:util';
+import { type NumberRule, numberArgument, type OptionSpec, UsageError } from '../command-line.ts';
 import type { ListenOptions } from './server.ts';
 
-export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
-export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export { UsageError };
+
+/**
+ * A kind's options, as `poetry/command-line.ts` reads them. An option without its own `help` is
+ * described in the kind's `help` lines instead (the proxy's still is).
+ */
+export type OptionSpecs = Readonly<Record<string, Omit<OptionSpec, 'help'> & { readonly help?: string }>>;
+
+/** What the command line said, by option name; a kind reads only its own options and the common ones. */
+export type OptionValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
 
 /** What `serve` runs: one server or a group, stopped as one. */
 export interface Running {
@@ -19,28 +28,16 @@ export interface Running {
 export interface ServeKind {
   /** One line for the overall `--help`. */
   readonly summary: string;
-  /** Help lines for this kind's own options, one per option. */
-  readonly help: readonly string[];
+  /** Lines printed after the options in `serve <kind> --help`, for what the options' own lines cannot say. */
+  readonly help?: readonly string[];
   readonly options: OptionSpecs;
+  /** How many consecutive ports from `--port` it listens on (default 1): `--port` must leave room for them all. */
+  readonly ports?: number;
   start(values: OptionValues, listen: ListenOptions): Promise<Running>;
 }
 
-/** A mistake on the command line: printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-export function numberOption(
-  values: OptionValues,
-  name: string,
-  rule: { integer?: boolean; min: number },
-): number | undefined {
+/** The number given as `--<name>`, checked against `rule`; undefined when the option was not given. */
+export function numberOption(values: OptionValues, name: string, rule: NumberRule): number | undefined {
   const text = values[name];
-  if (typeof text !== 'string') return undefined;
-  const value = Number(text);
-  const kind = rule.integer ? 'an integer' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min) {
-    throw new UsageError(`--${name} must be ${kind} >= ${rule.min}, got "${text}"`);
-  }
-  return value;
+  return typeof text === 'string' ? numberArgument(`--${name}`, text, rule) : undefined;
 }
