@@ -9,25 +9,48 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseArgs, stripVTControlCharacters } from 'node:util';
+import { stripVTControlCharacters } from 'node:util';
 import hljs from 'highlight.js/lib/core';
 import typescript from 'highlight.js/lib/languages/typescript';
+import {
+  type CommandSpec,
+  FileError,
+  numberArgument,
+  type Parsed,
+  type Run,
+  runAsMain,
+  UsageError,
+} from './command-line.ts';
 import type { Model } from './contract.ts';
 import { isMain } from './is-main.ts';
 import { findModel, models } from './models.ts';
 import { type ClientPart, clientParts } from './parts.ts';
 import { type PartSource, readModelParts } from './regions.ts';
 
-const usage = `Usage: npm run diff -- [modelA modelB] [options]
-
-Shows two models' clients side by side, part by part.
-
-  (no models)        list the models and the parts
-  --part <name>      only this part (${clientParts.map((p) => p.name).join(', ')})
-  --all              every model, one after another (with --part: that part across all models)
-  --html <file>      write a static HTML page, one column per model (the named models, or all)
-  --width <columns>  output width (default: the terminal's, or 120 through a pipe)
-  --help             this text`;
+const spec = {
+  name: 'diff',
+  usage: ['[modelA modelB] [options]'],
+  description: "Shows two models' clients side by side, part by part. With no models, lists the models and the parts.",
+  positionals: true,
+  options: {
+    part: { type: 'string', value: '<name>', help: `only this part (${clientParts.map((p) => p.name).join(', ')})` },
+    all: { type: 'boolean', help: 'every model, one after another (with --part: that part across all models)' },
+    html: {
+      type: 'string',
+      value: '<file>',
+      help: 'write a static HTML page, one column per model (the named models, or all)',
+    },
+    width: {
+      type: 'string',
+      value: '<columns>',
+      help: "output width (default: the terminal's, or 120 through a pipe)",
+    },
+  },
+  exitCodes: [
+    [0, 'shown (or written)'],
+    [1, 'the --html file could not be written'],
+  ],
+} as const satisfies CommandSpec;
 
 interface Style {
   heading(text: string): string;
@@ -150,54 +173,42 @@ export function listing(): string {
   ].join('\n');
 }
 
-export function main(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      part: { type: 'string' },
-      all: { type: 'boolean' },
-      html: { type: 'string' },
-      width: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+function main({ values, positionals }: Parsed<typeof spec.options>, run: Run): number {
   const part = values.part;
   if (part !== undefined && !clientParts.some((p) => p.name === part)) {
-    throw new Error(`--part: unknown part "${part}"; parts: ${clientParts.map((p) => p.name).join(', ')}`);
+    throw new UsageError(`--part: unknown part "${part}"; parts: ${clientParts.map((p) => p.name).join(', ')}`);
   }
   const parts = part === undefined ? clientParts.map((p) => p.name) : [part as ClientPart];
-  const chosen = positionals.map(findModel);
-  const width = values.width !== undefined ? Number(values.width) : (process.stdout.columns ?? 120);
-  if (!Number.isInteger(width) || width < 40)
-    throw new Error(`--width: expected a whole number ≥ 40, got "${values.width}"`);
+  const chosen = positionals.map((name) => {
+    try {
+      return findModel(name);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+  const width =
+    values.width === undefined
+      ? (process.stdout.columns ?? 120)
+      : numberArgument('--width', values.width, { integer: true, min: 40 });
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansi : plain;
 
   if (values.html !== undefined) {
-    writeFileSync(values.html, htmlPage(chosen.length > 0 ? chosen : models, parts));
-    console.error(`wrote ${values.html}`);
+    try {
+      writeFileSync(values.html, htmlPage(chosen.length > 0 ? chosen : models, parts));
+    } catch (error) {
+      throw new FileError(values.html, error);
+    }
+    run.err(`wrote ${values.html}\n`);
   } else if (values.all) {
-    console.log(stacked(chosen.length > 0 ? chosen : models, parts, width, style));
+    run.out(`${stacked(chosen.length > 0 ? chosen : models, parts, width, style)}\n`);
   } else if (chosen.length === 0) {
-    console.log(listing());
+    run.out(`${listing()}\n`);
   } else if (chosen.length === 2) {
-    console.log(sideBySide(chosen[0] as Model, chosen[1] as Model, parts, width, style));
+    run.out(`${sideBySide(chosen[0] as Model, chosen[1] as Model, parts, width, style)}\n`);
   } else {
-    throw new Error(`expected two models to compare (or --all), got ${chosen.length}`);
+    throw new UsageError(`expected two models to compare (or --all), got ${chosen.length}`);
   }
   return 0;
 }
 
-if (isMain(import.meta.url)) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`diff: ${(error as Error).message}`);
-    console.error('Run "npm run diff -- --help" for usage.');
-    process.exitCode = 2;
-  }
-}
+if (isMain(import.meta.url)) runAsMain(spec, main);
