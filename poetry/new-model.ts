@@ -7,18 +7,24 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CommandSpec, FileError, type Parsed, type Run, runAsMain, UsageError } from './command-line.ts';
 import { isMain } from './is-main.ts';
 import { clientParts } from './parts.ts';
 import { projectRoot, todoMarker } from './regions.ts';
 
-const usage = `Usage: npm run new-model -- <name> [--root <dir>]
-
-Creates <name>/client.ts and <name>/index.ts with every client part marked, registers the model
-in poetry/models.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.
-
-  --root <dir>  the project to add it to (default: this one)
-  --help        this text`;
+const spec = {
+  name: 'new-model',
+  usage: ['<name> [--root <dir>]'],
+  description:
+    'Creates <name>/client.ts and <name>/index.ts with every client part marked, registers the model\n' +
+    'in poetry/models.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.',
+  positionals: true,
+  options: { root: { type: 'string', value: '<dir>', help: 'the project to add it to (default: this one)' } },
+  exitCodes: [
+    [0, 'created'],
+    [1, 'a file of the project could not be read, written or added to'],
+  ],
+} as const satisfies CommandSpec;
 
 /** `my-model` → `myModel`: the name of the exported `Model` constant. */
 function identifier(name: string): string {
@@ -72,7 +78,7 @@ export function register(registry: string, name: string): string {
   const id = identifier(name);
   const list = /export const models: readonly Model\[\] = \[([^\]]*)\];/;
   const match = list.exec(registry);
-  if (!match) throw new Error('poetry/models.ts: cannot find the `models` list to add to');
+  if (!match) throw new Error('cannot find the `models` list to add to');
   const entries = (match[1] as string).trim().replace(/,$/, '');
   // Keep the list's layout: one entry per line when it already is, otherwise inline.
   const listed = !entries ? id : entries.includes('\n') ? `\n  ${entries},\n  ${id},\n` : `${entries}, ${id}`;
@@ -90,41 +96,54 @@ export function register(registry: string, name: string): string {
   return lines.join('\n');
 }
 
+/** Reads or writes one file of the project, turning the OS's failure into a `FileError` naming it. */
+function inProject<T>(file: string, act: () => T): T {
+  try {
+    return act();
+  } catch (error) {
+    throw new FileError(file, error);
+  }
+}
+
+/**
+ * Creates the model's files and registers it. A bad or taken name is a `UsageError`; a file it
+ * cannot read or write is a `FileError`. The registry is updated in memory first, so a registry it
+ * cannot add to leaves nothing behind.
+ */
 export function createModel(name: string, root = projectRoot): string[] {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new Error(`"${name}" is not a model name: use lower-case letters, digits and dashes, starting with a letter`);
+    throw new UsageError(
+      `"${name}" is not a model name: use lower-case letters, digits and dashes, starting with a letter`,
+    );
   }
   const folder = path.join(root, name);
-  if (existsSync(folder)) throw new Error(`${name}/ already exists; choose another name`);
+  if (existsSync(folder)) throw new UsageError(`${name}/ already exists; choose another name`);
   const registryFile = path.join(root, 'poetry', 'models.ts');
-  const registry = readFileSync(registryFile, 'utf8');
+  const registry = inProject(registryFile, () => readFileSync(registryFile, 'utf8'));
   if (registry.includes(`name: '${name}'`) || registry.includes(`{ ${identifier(name)} }`)) {
-    throw new Error(`a model called "${name}" is already registered`);
+    throw new UsageError(`a model called "${name}" is already registered`);
   }
-  mkdirSync(folder);
-  writeFileSync(path.join(folder, 'client.ts'), clientSkeleton(name));
-  writeFileSync(
-    path.join(folder, 'index.ts'),
-    `/** The \`${name}\` model's public face. */\nexport { ${identifier(name)} } from './client.ts';\n`,
+  const registered = inProject(registryFile, () => register(registry, name));
+  inProject(folder, () => mkdirSync(folder));
+  const client = path.join(folder, 'client.ts');
+  inProject(client, () => writeFileSync(client, clientSkeleton(name)));
+  const index = path.join(folder, 'index.ts');
+  inProject(index, () =>
+    writeFileSync(
+      index,
+      `/** The \`${name}\` model's public face. */\nexport { ${identifier(name)} } from './client.ts';\n`,
+    ),
   );
-  writeFileSync(registryFile, register(registry, name));
+  inProject(registryFile, () => writeFileSync(registryFile, registered));
   return [`${name}/client.ts`, `${name}/index.ts`, 'poetry/models.ts (registered)'];
 }
 
-export function main(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new Error('expected exactly one model name');
-  const name = positionals[0] as string;
+function main({ values, positionals }: Parsed<typeof spec.options>, run: Run): number {
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('name the model to create, e.g. npm run new-model -- mymodel');
+  if (extra.length > 0) throw new UsageError(`one model at a time, got ${positionals.join(' ')}`);
   const written = createModel(name, values.root === undefined ? projectRoot : path.resolve(values.root));
-  console.log(`Created the ${name} model:\n${written.map((f) => `  ${f}`).join('\n')}
+  run.out(`Created the ${name} model:\n${written.map((f) => `  ${f}`).join('\n')}
 
 Next steps:
   1. Write each part in ${name}/client.ts (the TODOs); read another model beside it:
@@ -133,16 +152,8 @@ Next steps:
        MODELS=${name} npx vitest run poetry/conformance
   3. Try it by hand and in the benchmarks:
        npm run poetry -- --model ${name} <host:port ...>
-       npm run bench -- --model ${name} --quick`);
+       npm run bench -- --model ${name} --quick\n`);
   return 0;
 }
 
-if (isMain(import.meta.url)) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`new-model: ${(error as Error).message}`);
-    console.error('Run "npm run new-model -- --help" for usage.');
-    process.exitCode = 2;
-  }
-}
+if (isMain(import.meta.url)) runAsMain(spec, main);

@@ -2,13 +2,23 @@
  * Adding a model works the way the README says. In a throwaway copy of the project, the scaffold
  * makes a model; the parts check names every part as missing; a minimal client is written into the
  * skeleton; then the whole conformance suite and a quick benchmark run accept it, with no other
- * change anywhere.
+ * change anywhere. Before that, the command's own conventions: help, usage mistakes, and a project
+ * folder it cannot use.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientParts } from './parts.ts';
 import { projectRoot } from './regions.ts';
 
@@ -50,6 +60,62 @@ export const scratchModel: Model = {
   getPoems,
 };
 `;
+
+describe('npm run new-model, the command', () => {
+  let scratch: string | undefined;
+  afterEach(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  });
+  const newModel = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'poetry/new-model.ts', ...args], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('takes -h and --help: the usage, the options aligned, the exit codes', () => {
+    for (const flag of ['-h', '--help']) {
+      const help = newModel(flag);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: npm run new-model -- <name> \[--root <dir>\]\n/);
+      expect(help.stdout).toMatch(/\n {2}--root <dir> +\S/);
+      expect(help.stdout).toContain('\nExit codes:\n');
+    }
+  });
+
+  it.each([
+    [['--bogus', 'x'], 'unknown option --bogus'],
+    [[], 'name the model to create'],
+    [['Bad'], '"Bad" is not a model name'],
+    [['promises'], 'a model called "promises" is already registered'],
+  ])('%j is a usage error: one line, exit 2', (args, message) => {
+    const ended = newModel(...args);
+    expect(ended.stderr).toMatch(/^new-model: [^\n]+ \(see --help\)\n$/);
+    expect(ended.stderr).toContain(message);
+    expect(ended.status).toBe(2);
+  });
+
+  it('--root at a folder that does not exist names the path and the reason, exit 1, and creates nothing', () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'poetry-new-model-'));
+    const missing = path.join(scratch, 'missing');
+    const ended = newModel('--root', missing, 'x');
+    expect(ended.stderr).toBe(`new-model: ${path.join(missing, 'poetry', 'models.ts')}: no such file or directory\n`);
+    expect(ended.status).toBe(1);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('a registry without a models list is named, exit 1, and no folder is made', () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'poetry-new-model-'));
+    mkdirSync(path.join(scratch, 'poetry'));
+    const registry = path.join(scratch, 'poetry', 'models.ts');
+    writeFileSync(registry, 'export const nothing = 1;\n');
+    const ended = newModel('--root', scratch, 'x');
+    expect(ended.stderr).toBe(`new-model: ${registry}: cannot find the \`models\` list to add to\n`);
+    expect(ended.status).toBe(1);
+    expect(readdirSync(scratch)).toEqual(['poetry']);
+  });
+});
 
 describe('npm run new-model, end to end', () => {
   let copy: string;
