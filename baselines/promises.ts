@@ -5,10 +5,10 @@
  * straight-line code, and the event loop's concurrency is entirely hidden behind `await`.
  *
  * One download is an async function that connects and awaits one promise over the socket's events,
- * decoding each chunk as it comes; the timeout and the caller's cancel are abort signals (merged
- * into one when both are set), which `net` honours by destroying the socket. `fetchPoem` wraps a
- * download in the retry loop, the transform and the done/failed event; the `blocking` baseline
- * reuses it one address at a time.
+ * decoding each chunk as it comes; the timeout (a timer) and the caller's cancel (one listener on
+ * its signal for all the sockets open under it) destroy the socket. `fetchPoem` wraps a download in
+ * the retry loop, the transform and the done/failed event; the `blocking` baseline reuses it one
+ * address at a time.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -24,6 +24,7 @@ import {
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
+import { type LongTimeout, setLongTimeout } from '../poetry/long-timeout.ts';
 import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
 
 /** A poem as one task ends it: the text, plus why the transform was skipped if it was. */
@@ -68,7 +69,8 @@ async function downloadPoem(
   // #region connect
   // Not `await once(socket, 'connect')`: a failed connect rejects the receive promise below through
   // the same 'error' event, so a promise of its own would only be one more to settle per download.
-  const { socket, deadline } = dial(address, options);
+  const connection = dial(address, options);
+  const { socket } = connection;
   socket.once('connect', () => options.onEvent?.({ type: 'connected', task, address: where, at: performance.now() }));
   // #endregion
   try {
@@ -98,32 +100,83 @@ async function downloadPoem(
     // #endregion
   } catch (error) {
     // #region fail
-    if (deadline?.aborted) throw poetryErrors.timeout(address, options.timeoutMs as number);
+    // A timeout or a cancel destroyed the socket with its own PoetryError, which passes through.
     throw toPoetryError(error, address);
     // #endregion
   } finally {
-    socket.destroy();
+    hangUp(connection);
   }
 }
 
 // #region timeout
+/** A socket `dial` opened, what may end it early, and whether its timeout did. */
+interface Connection {
+  readonly socket: net.Socket;
+  readonly address: Address;
+  readonly signal: AbortSignal | undefined;
+  timer: LongTimeout | undefined;
+  timedOut: boolean;
+}
+
 /**
- * Starts a connection that `net` destroys when `timeoutMs` passes or the caller aborts, whichever
- * comes first; `deadline` tells the caller afterwards whether it was the timeout.
+ * Connects to `address`; the socket is destroyed with a `TIMEOUT` when `timeoutMs` passes and with
+ * a `CANCELLED` when the caller aborts, whichever comes first. `hangUp` ends it either way.
+ * Once the caller has aborted, it throws `CANCELLED` instead of connecting.
  *
- * Signals are made only when there is something to stop for, and merged only when there are two:
- * each one is an `EventTarget` whose listener `net` must add and remove, and Node 20's
- * `AbortSignal.any` also tracks its sources with weak references the garbage collector has to
- * process. Built for every download even with neither option set, they took a fifth of the
- * client's CPU time at 5,000 connections.
+ * Neither is an abort signal handed to `net.connect`. `AbortSignal.timeout` fires at once for a
+ * delay beyond 2^31 - 1 ms (a `setLongTimeout` waits it out), and `net` adds an abort listener to
+ * the signal it is given for each socket that Node 20 removes only on abort: thousands of downloads
+ * under one signal piled up listeners, and the sockets they hold, and Node warned of a leak from
+ * the 11th. Signals per download were also costly: built for every download, they once took a fifth
+ * of the client's CPU time at 5,000 connections.
  */
-function dial(
-  address: Address,
-  { timeoutMs, signal }: GetPoemsOptions,
-): { socket: net.Socket; deadline?: AbortSignal } {
-  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  const stop = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
-  return { socket: net.connect({ host: address.host, port: address.port, signal: stop }), deadline };
+function dial(address: Address, { timeoutMs, signal }: GetPoemsOptions): Connection {
+  if (signal?.aborted) throw poetryErrors.cancelled(address);
+  const socket = net.connect({ host: address.host, port: address.port });
+  const connection: Connection = { socket, address, signal, timer: undefined, timedOut: false };
+  if (timeoutMs !== undefined) connection.timer = setLongTimeout(() => expire(connection, timeoutMs), timeoutMs);
+  if (signal) openUnder(signal).add(connection);
+  return connection;
+}
+
+function expire(connection: Connection, timeoutMs: number): void {
+  connection.timedOut = true;
+  connection.socket.destroy(poetryErrors.timeout(connection.address, timeoutMs));
+}
+
+function hangUp(connection: Connection): void {
+  connection.timer?.cancel();
+  connection.socket.destroy();
+  const { signal } = connection;
+  const open = signal && underSignal.get(signal);
+  if (!signal || !open) return;
+  open.delete(connection);
+  if (open.size > 0) return;
+  underSignal.delete(signal);
+  signal.removeEventListener('abort', cancelAll);
+}
+// #endregion
+
+// #region cancel
+/**
+ * The connections open under each caller's signal, for the one listener on it that cancels them
+ * all; a signal's entry (and its listener) goes when its last connection hangs up.
+ */
+const underSignal = new WeakMap<AbortSignal, Set<Connection>>();
+
+function openUnder(signal: AbortSignal): Set<Connection> {
+  let open = underSignal.get(signal);
+  if (!open) {
+    open = new Set();
+    underSignal.set(signal, open);
+    signal.addEventListener('abort', cancelAll, { once: true });
+  }
+  return open;
+}
+
+// Destroyed with an error, so a download waiting on 'end' or 'error' hears of it at once.
+function cancelAll(this: AbortSignal): void {
+  for (const { socket, address } of underSignal.get(this) ?? []) socket.destroy(poetryErrors.cancelled(address));
 }
 // #endregion
 
@@ -137,7 +190,8 @@ async function transformPoem(
   transform: TransformOptions,
   options: GetPoemsOptions,
 ): Promise<FetchedPoem> {
-  const { socket, deadline } = dial(transform.address, options);
+  const connection = dial(transform.address, options);
+  const { socket } = connection;
   try {
     await once(socket, 'connect');
     const reply =
@@ -147,13 +201,13 @@ async function transformPoem(
     return { poem: decoder.end() };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    const why = deadline?.aborted
+    const why = connection.timedOut
       ? `no reply within ${options.timeoutMs} ms`
       : toPoetryError(error, transform.address).message;
     const transformError = poetryErrors.transformFailed(transform.address, why, error);
     return { poem, transformError };
   } finally {
-    socket.destroy();
+    hangUp(connection);
   }
 }
 
@@ -199,12 +253,12 @@ async function getPoems(addresses: readonly Address[], options: GetPoemsOptions 
 
 export const promisesModel: Model = {
   name: 'promises',
-  title: 'Idiomatic modern Node: async/await, AbortSignal, Promise.allSettled',
+  title: 'Idiomatic modern Node: async/await, net sockets, Promise.allSettled',
   summary:
     'The baseline every other model is measured against. Each download is one async function: connect, ' +
     'await one promise over the socket’s data, end and error events, decode; a timeout and the caller’s ' +
-    'cancel are abort signals, merged with `AbortSignal.any` when both are set, which `net` honours by ' +
-    'destroying the socket. Retries are a loop, the concurrency limit is p-limit, and `Promise.allSettled` ' +
+    'cancel destroy the socket: a timer per download, and one listener on the caller’s `AbortSignal` for ' +
+    'all the sockets open under it. Retries are a loop, the concurrency limit is p-limit, and `Promise.allSettled` ' +
     'collects the results in input order. Look at how little of the concurrency shows: the event loop is ' +
     'there, but `await` hides it.',
   files: ['baselines/promises.ts'],
