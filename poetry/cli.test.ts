@@ -1,40 +1,19 @@
 /**
  * The `poetry` command, run as a user runs it: a child process against real servers on loopback,
- * its output read through pipes. The CLI itself is model-agnostic, so these use the `promises` and
- * `blocking` baselines; the conformance suite is where every model is checked.
+ * its output read through pipes. The CLI itself is model-agnostic, so most of these use the
+ * `promises` and `blocking` baselines (the conformance suite is where every model is checked); a
+ * reader that stops after the first line is tried with every model, as each must cancel on the
+ * command's signal for the process to end.
  */
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatAddress } from './contract.ts';
 import { models } from './models.ts';
 import { generatePoem, poems } from './poems/index.ts';
 import { type PoetryServer, refusingAddress, startFastServer, startSlowServer } from './servers/index.ts';
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { type ChildOptions, runChild } from './test-fixtures/run-child.ts';
 
 const cli = new URL('./cli.ts', import.meta.url).pathname;
-
-/** Starts the CLI; `onStdout` sees its output as it arrives. */
-function runCli(args: readonly string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    out.push(chunk);
-    onStdout?.(chunk.toString(), child);
-  });
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  return new Promise<Finished>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-  });
-}
+const runCli = (args: readonly string[], options?: ChildOptions) => runChild(cli, args, options);
 
 const servers: PoetryServer[] = [];
 async function keep<T extends PoetryServer>(starting: Promise<T>): Promise<T> {
@@ -94,19 +73,38 @@ describe('poetry CLI', () => {
   });
 
   it.concurrent.each([
-    [['--model', 'promises', '99999'], '99999'],
-    [['--model', 'promises', 'localhost:port'], 'localhost:port'],
-    [['--model', 'no-such-model', '10001'], 'no-such-model'],
-    [['--model', 'promises'], 'no servers'],
-    [['10001'], '--model'],
-    [['--model', 'promises', '--timeout', 'soon', '10001'], '--timeout'],
-    [['--model', 'promises', '--concurrency', '0', '10001'], '--concurrency'],
-    [['--model', 'promises', '--bogus', '10001'], '--bogus'],
-  ])('exits 2 with a message naming the bad argument: %j', async (args, named) => {
+    [['--model', 'promises', '99999'], 'invalid address "99999": port 99999 is outside 1-65535'],
+    [['--model', 'promises', 'localhost:port'], 'invalid address "localhost:port": port "port" is not a number'],
+    [
+      ['--model', 'no-such-model', '10001'],
+      `unknown model "no-such-model"; known models: ${models.map((m) => m.name).join(', ')}`,
+    ],
+    [['--model', 'promises'], 'no servers given: pass host:port or port arguments'],
+    [['10001'], '--model is required; --list names the models'],
+    [['--model', 'promises', '--timeout', 'soon', '10001'], '--timeout must be a positive number of seconds, got soon'],
+    [['--model', 'promises', '--timeout', '-1', '10001'], '--timeout must be a positive number of seconds, got -1'],
+    [
+      ['--model', 'promises', '--concurrency', '-2', '10001'],
+      '--concurrency must be a whole number of at least 1, got -2',
+    ],
+    [['--model', 'promises', '--retries', '-1', '10001'], '--retries must be a whole number of at least 0, got -1'],
+    [['--model', 'promises', '--bogus', '10001'], 'unknown option --bogus'],
+    [
+      ['--model', 'promises', '--transform', '10002/', '10001'],
+      '--transform "10002/": the transform name after "/" is empty',
+    ],
+  ])('exits 2 with one line naming the bad argument: %j', async (args, message) => {
     const { code, stdout, stderr } = await runCli(args);
+    expect(stderr).toBe(`poetry: ${message} (see --help)\n`);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain(named);
+  });
+
+  it('with no arguments at all prints the usage on stderr and exits 2', async () => {
+    const { code, stdout, stderr } = await runCli([]);
+    expect(stderr).toMatch(/^Usage: npm run poetry -- --model <name> /);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
   });
 
   it('--json prints exactly one document, results in argument order, and no progress lines', async () => {
@@ -157,26 +155,63 @@ describe('poetry CLI', () => {
     expect(stdout.slice(start, end) === poem.toString('utf8')).toBe(true);
   });
 
-  it('Ctrl-C cancels the downloads, reports them as CANCELLED and exits 1', async () => {
-    // About 2.9 s per poem in full; the interrupt comes with the first progress line.
-    const slow = await keep(startSlowServer({ poem: ferry, numBytes: 10, delay: 0.01 }));
+  it('Ctrl-C cancels the downloads, still prints the poems that arrived, and exits 130', async () => {
+    // The slow poem takes about 300 s in full; the interrupt comes once the fast one is in.
+    const slow = await keep(startSlowServer({ poem: ferry, numBytes: 10, delay: 0.1 }));
+    const fast = await keep(startFastServer({ poem: kettle }));
+    const args = ['--model', 'promises', formatAddress(slow.address), formatAddress(fast.address)];
+    let fastBytes = 0;
     let interrupted = false;
-    const args = ['--model', 'promises', formatAddress(slow.address), formatAddress(slow.address)];
-    const { code, stderr } = await runCli(args, (text, child) => {
+    const onStdout: ChildOptions['onStdout'] = (text, child) => {
+      for (const [, bytes] of text.matchAll(/^Task 2: got (\d+) bytes/gm)) fastBytes += Number(bytes);
       // Only once: a second Ctrl-C is meant to kill the process outright.
-      if (!interrupted && text.includes('Task ')) interrupted = child.kill('SIGINT');
-    });
-    expect(code).toBe(1);
-    expect(stderr).toContain('Task 1: failed:');
-    expect(stderr.match(/\[CANCELLED\]/g)).toHaveLength(2);
+      if (!interrupted && fastBytes === Buffer.byteLength(kettle)) interrupted = child.kill('SIGINT');
+    };
+    const { code, stdout, stderr } = await runCli(args, { onStdout });
+    expect(code).toBe(130);
+    expect(stderr).toBe(`Task 1: failed: ${formatAddress(slow.address)}: download cancelled [CANCELLED]\n`);
+    expect(stdout).toContain(`--- Poem 2 from ${formatAddress(fast.address)} ---\n${kettle}`);
+    expect(stdout).toMatch(/\nGot 1 poem in .* \(1 failed\)\n$/);
   });
 
-  it('--list names every registered model, --help shows the usage', async () => {
+  // A download left running would keep the process alive for the slow poem's 1,000 s (and time the
+  // test out), so ending at all proves the downloads were cancelled and nothing was left open.
+  it.each(models.map((model) => model.name))(
+    '%s: a reader that stops after the first line (| head -1) ends it quietly with 0, downloads cancelled',
+    async (model) => {
+      const slow = await keep(startSlowServer({ poem: generatePoem(1024 * 1024, 3), numBytes: 10, delay: 0.01 }));
+      const at = formatAddress(slow.address);
+      const { code, stdout, stderr } = await runCli(['--model', model, at, at, at], { reader: 'first line' });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Task \d: got \d+ bytes of poetry from /);
+    },
+  );
+
+  it.each([[['--list']], [['--help']], [['--json', '--model', 'reactor']], [['--model', 'reactor']]])(
+    'a closed stdout (| true) ends %j quietly with 0',
+    async (args) => {
+      // A poem of 4 MB: more than a pipe holds, so writing it meets the closed end for sure.
+      const server = await keep(startFastServer({ poem: generatePoem(4 * 1024 * 1024, 5) }));
+      const argv = args.includes('--model') ? [...args, formatAddress(server.address)] : args;
+      const { code, stderr } = await runCli(argv, { reader: 'none' });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    },
+  );
+
+  it('--list names every registered model; -h and --help show the usage in the shared shape', async () => {
     const list = await runCli(['--list']);
     expect(list.code).toBe(0);
     for (const model of models) expect(list.stdout).toMatch(new RegExp(`^${model.name} `, 'm'));
-    const help = await runCli(['--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: npm run poetry -- --model <name>');
+    for (const flag of ['-h', '--help']) {
+      const help = await runCli([flag]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: npm run poetry -- --model <name> \[options\] host:port\|port \.\.\.\n/);
+      expect(help.stdout).toMatch(/^ {2}--timeout <seconds> +give up/m);
+      expect(help.stdout).toMatch(
+        /\nExit codes:\n {2}0 {3}every poem arrived\n {2}1 {3}any poem failed\n {2}2 {3}usage error\n/,
+      );
+    }
   });
 });

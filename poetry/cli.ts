@@ -5,40 +5,57 @@
  *
  * It does better than the series' clients on the points they got wrong: poems print in argument
  * order, a failure names its address and cause on stderr, and the exit code says whether every poem
- * arrived (1 if any failed, 2 for a usage error). It never calls `process.exit()`: the exit code is
- * set and the process ends when its output has drained, so a 100 MB poem arrives whole through a pipe.
+ * arrived. It follows the shared command conventions (`command-line.ts`): Ctrl-C cancels the
+ * downloads, still prints what arrived and exits 130; a reader that stops reading (`| head -1`)
+ * cancels them and ends quietly with 0. It never calls `process.exit()`, so a 100 MB poem arrives
+ * whole through a pipe.
  */
-import { parseArgs } from 'node:util';
 import { AddressError, parseAddress } from './address.ts';
+import {
+  type CommandSpec,
+  helpText,
+  numberArgument,
+  type OptionSpecs,
+  type Parsed,
+  type Run,
+  runAsMain,
+  UsageError,
+} from './command-line.ts';
 import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from './contract.ts';
 import { isMain } from './is-main.ts';
 import { findModel, models } from './models.ts';
 
-const usage = `Usage: npm run poetry -- --model <name> [options] host:port|port ...
+const options = {
+  model: { type: 'string', value: '<name>', help: 'the client model to use (see --list)' },
+  timeout: { type: 'string', value: '<seconds>', help: 'give up on a poem after this long (per attempt)' },
+  concurrency: { type: 'string', value: '<k>', help: 'at most k downloads in flight' },
+  retries: { type: 'string', value: '<n>', help: 'extra attempts after a failure (not after Ctrl-C)' },
+  transform: {
+    type: 'string',
+    value: '<host:port[/name]>',
+    help: 'send each poem through a transform server (default name: cummingsify);\nif the transform fails, the original poem is kept',
+  },
+  json: { type: 'boolean', help: 'print one JSON document on stdout instead of progress and poems' },
+  list: { type: 'boolean', help: 'list the models' },
+} as const satisfies OptionSpecs;
 
-Fetches one poem from each server, all at once as the model allows, and prints them in argument
-order. A bare port means 127.0.0.1.
-
-Options:
-  --model <name>           the client model to use (see --list)
-  --timeout <seconds>      give up on a poem after this long (per attempt)
-  --concurrency <k>        at most k downloads in flight
-  --retries <n>            extra attempts after a failure (not after Ctrl-C)
-  --transform <host:port[/name]>
-                           send each poem through a transform server (default name: cummingsify);
-                           if the transform fails, the original poem is kept
-  --json                   print one JSON document on stdout instead of progress and poems
-  --list                   list the models
-  --help                   show this help
-
-Exit code: 0 when every poem arrived, 1 when any failed, 2 for a usage error.`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export const poetryCommand: CommandSpec<typeof options> = {
+  name: 'poetry',
+  usage: ['--model <name> [options] host:port|port ...', '--list'],
+  description:
+    'Fetches one poem from each server, all at once as the model allows, and prints them in argument\n' +
+    'order. A bare port means 127.0.0.1.',
+  options,
+  positionals: true,
+  exitCodes: [
+    [0, 'every poem arrived'],
+    [1, 'any poem failed'],
+  ],
+};
 
 export type Command =
-  | { readonly kind: 'help' }
+  /** No arguments at all: the user needs the usage, not a complaint about one missing option. */
+  | { readonly kind: 'usage' }
   | { readonly kind: 'list' }
   | {
       readonly kind: 'fetch';
@@ -48,18 +65,11 @@ export type Command =
       readonly json: boolean;
     };
 
-/** The command `argv` asks for; throws `UsageError` or `AddressError` naming the bad argument. */
-export function parseCommandLine(argv: readonly string[]): Command {
-  let parsed: ReturnType<typeof parseCliArgs>;
-  try {
-    parsed = parseCliArgs(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: 'help' };
+/** The command the parsed command line asks for; throws `UsageError` naming the bad argument. */
+export function commandFrom({ values, positionals }: Parsed<typeof options>): Command {
+  if (Object.keys(values).length === 0 && positionals.length === 0) return { kind: 'usage' };
   if (values.list) return { kind: 'list' };
-  if (values.model === undefined) throw new UsageError('--model is required (see --list)');
+  if (values.model === undefined) throw new UsageError('--model is required; --list names the models');
   let model: Model;
   try {
     model = findModel(values.model);
@@ -67,54 +77,39 @@ export function parseCommandLine(argv: readonly string[]): Command {
     throw new UsageError((error as Error).message);
   }
   if (positionals.length === 0) throw new UsageError('no servers given: pass host:port or port arguments');
-  const addresses = positionals.map((text) => parseAddress(text));
-  const timeout = values.timeout === undefined ? undefined : positiveNumber('--timeout', values.timeout);
-  const options: GetPoemsOptions = {
+  const addresses = positionals.map((text) => address(text));
+  const timeout =
+    values.timeout === undefined
+      ? undefined
+      : numberArgument('--timeout', values.timeout, { positive: true, unit: 'seconds' });
+  const getPoemsOptions: GetPoemsOptions = {
     ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
-    ...(values.concurrency !== undefined && { concurrency: count('--concurrency', values.concurrency, 1) }),
-    ...(values.retries !== undefined && { retries: count('--retries', values.retries, 0) }),
+    ...(values.concurrency !== undefined && {
+      concurrency: numberArgument('--concurrency', values.concurrency, { integer: true, min: 1 }),
+    }),
+    ...(values.retries !== undefined && {
+      retries: numberArgument('--retries', values.retries, { integer: true, min: 0 }),
+    }),
     ...(values.transform !== undefined && { transform: parseTransform(values.transform) }),
   };
-  return { kind: 'fetch', model, addresses, options, json: values.json };
+  return { kind: 'fetch', model, addresses, options: getPoemsOptions, json: values.json === true };
 }
 
-function parseCliArgs(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      timeout: { type: 'string' },
-      concurrency: { type: 'string' },
-      retries: { type: 'string' },
-      transform: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-}
-
-function positiveNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
-  return value;
-}
-
-function count(flag: string, text: string, least: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < least) {
-    throw new UsageError(`${flag} must be a whole number of at least ${least}, got "${text}"`);
+/** A bad address is a usage mistake like any other: the same one-line report, exit 2. */
+function address(text: string): Address {
+  try {
+    return parseAddress(text);
+  } catch (error) {
+    if (error instanceof AddressError) throw new UsageError(error.message);
+    throw error;
   }
-  return value;
 }
 
 function parseTransform(text: string): TransformOptions {
   const slash = text.indexOf('/');
   const name = slash === -1 ? 'cummingsify' : text.slice(slash + 1);
   if (name === '') throw new UsageError(`--transform "${text}": the transform name after "/" is empty`);
-  const address = parseAddress(slash === -1 ? text : text.slice(0, slash));
-  return { address, name };
+  return { address: address(slash === -1 ? text : text.slice(0, slash)), name };
 }
 
 /** `0:00:10.134`: hours, minutes, seconds and milliseconds, as the series' clients print it. */
@@ -127,32 +122,29 @@ export function formatElapsed(ms: number): string {
   return `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}.${String(millis).padStart(3, '0')}`;
 }
 
-function printProgress(event: PoetryEvent): void {
-  if (event.type === 'chunk') {
-    process.stdout.write(`Task ${event.task}: got ${event.bytes} bytes of poetry from ${event.address}\n`);
-  }
+function printProgress(event: PoetryEvent, run: Run): void {
+  if (event.type === 'chunk') run.out(`Task ${event.task}: got ${event.bytes} bytes of poetry from ${event.address}\n`);
 }
 
-function printResults(results: readonly PoemResult[], elapsedMs: number): void {
+function printResults(results: readonly PoemResult[], elapsedMs: number, run: Run): void {
   results.forEach((result, index) => {
     const task = index + 1;
     if (!result.ok) {
-      process.stderr.write(`Task ${task}: failed: ${result.error.message} [${result.error.code}]\n`);
+      run.err(`Task ${task}: failed: ${result.error.message} [${result.error.code}]\n`);
       return;
     }
     if (result.transformError) {
-      process.stderr.write(`Task ${task}: kept the original poem: ${result.transformError.message}\n`);
+      run.err(`Task ${task}: kept the original poem: ${result.transformError.message}\n`);
     }
     const ending = result.poem.endsWith('\n') ? '' : '\n';
-    process.stdout.write(`\n--- Poem ${task} from ${result.address} ---\n`);
-    process.stdout.write(result.poem + ending);
+    run.out(`\n--- Poem ${task} from ${result.address} ---\n`);
+    run.out(result.poem + ending);
   });
   const failed = results.filter((result) => !result.ok).length;
   const got = results.length - failed;
   const failures = failed === 0 ? '' : ` (${failed} failed)`;
-  process.stdout.write(`\nGot ${got} ${got === 1 ? 'poem' : 'poems'} in ${formatElapsed(elapsedMs)}${failures}\n`);
+  run.out(`\nGot ${got} ${got === 1 ? 'poem' : 'poems'} in ${formatElapsed(elapsedMs)}${failures}\n`);
 }
-
 function jsonDocument(model: Model, results: readonly PoemResult[], elapsedMs: number): string {
   const error = (e: { code: string; message: string }) => ({ code: e.code, message: e.message });
   return JSON.stringify({
@@ -171,46 +163,31 @@ function jsonDocument(model: Model, results: readonly PoemResult[], elapsedMs: n
   });
 }
 
-/** Runs the command line; sets `process.exitCode` rather than exiting, so output always drains. */
-export async function main(argv: readonly string[]): Promise<void> {
-  let command: Command;
-  try {
-    command = parseCommandLine(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError || error instanceof AddressError)) throw error;
-    process.stderr.write(`poetry: ${error.message}\nRun with --help for usage.\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return;
+/** Runs the parsed command line and returns its exit code. */
+async function poetry(parsed: Parsed<typeof options>, run: Run): Promise<number> {
+  const command = commandFrom(parsed);
+  if (command.kind === 'usage') {
+    run.err(`${helpText(poetryCommand)}\n`);
+    return 2;
   }
   if (command.kind === 'list') {
-    for (const model of models) process.stdout.write(`${model.name.padEnd(12)} ${model.title}\n`);
-    return;
+    for (const model of models) run.out(`${model.name.padEnd(12)} ${model.title}\n`);
+    return 0;
   }
-  const { model, addresses, options, json } = command;
-  // The first Ctrl-C cancels the downloads and still prints what arrived; a second one kills.
-  const cancel = new AbortController();
-  const onInterrupt = () => cancel.abort();
-  process.once('SIGINT', onInterrupt);
+  const { model, addresses, json } = command;
   const started = performance.now();
+  // Ctrl-C or a closed stdout aborts run.signal, which cancels every download still running.
   const results = await model.getPoems(addresses, {
-    ...options,
-    signal: cancel.signal,
-    ...(!json && { onEvent: printProgress }),
+    ...command.options,
+    signal: run.signal,
+    ...(!json && { onEvent: (event: PoetryEvent) => printProgress(event, run) }),
   });
   const elapsedMs = performance.now() - started;
-  process.off('SIGINT', onInterrupt);
-  if (json) {
-    process.stdout.write(`${jsonDocument(model, results, elapsedMs)}\n`);
-  } else {
-    printResults(results, elapsedMs);
-  }
-  process.exitCode = results.every((result) => result.ok) ? 0 : 1;
+  // The reader asked for no more: not even the list of downloads that were cancelled for it.
+  if (run.signal.reason === 'stdout closed') return 0;
+  if (json) run.out(`${jsonDocument(model, results, elapsedMs)}\n`);
+  else printResults(results, elapsedMs, run);
+  return results.every((result) => result.ok) ? 0 : 1;
 }
 
-if (isMain(import.meta.url)) {
-  await main(process.argv.slice(2));
-}
+if (isMain(import.meta.url)) runAsMain(poetryCommand, poetry);
