@@ -2,7 +2,8 @@
  * `npm start`'s logic, run in-process against the real classic servers, sped up further than the
  * default so the test stays short: the table has a row for every registered model, the baselines
  * get every poem intact with blocking well behind promises, and a model that returns a wrong poem
- * is caught rather than reported as fine.
+ * is caught rather than reported as fine. The command itself runs as a child process: help, usage
+ * errors, and Ctrl-C.
  */
 import { describe, expect, it } from 'vitest';
 import { blockingModel } from '../baselines/blocking.ts';
@@ -10,6 +11,7 @@ import { promisesModel } from '../baselines/promises.ts';
 import type { Model } from './contract.ts';
 import { models } from './models.ts';
 import { formatTable, runMainJob } from './start.ts';
+import { runChild } from './test-fixtures/run-child.ts';
 
 describe('npm start', () => {
   it('lists every registered model in the table', async () => {
@@ -17,7 +19,7 @@ describe('npm start', () => {
     const report = await runMainJob({ speedup: 700, progress: (line) => progress.push(line) });
     expect(report.rows.map((row) => row.model)).toEqual(models.map((model) => model.name));
     const table = formatTable(report).split('\n');
-    expect(table[0]).toMatch(/^model\s+wall\s+ideal\s+blocking\s+wall\/ideal\s+poems intact$/);
+    expect(table[2]).toMatch(/^model\s+wall\s+wall\/ideal\s+poems intact$/);
     for (const model of models) expect(table.some((line) => line.startsWith(`${model.name} `))).toBe(true);
     expect(progress[0]).toMatch(/^classic servers on \d+, \d+, \d+/);
   });
@@ -47,5 +49,67 @@ describe('npm start', () => {
     expect(report.rows[0]?.problems[0]).toMatch(/poem 1 differs/);
     expect(report.rows[1]?.problems[0]).toMatch(/rejected.*boom/);
     expect(formatTable(report)).toMatch(/garbling .* NO$/m);
+  });
+});
+
+describe('the table', () => {
+  it('says the ideal and blocking figures once, above the rows, not on every row', () => {
+    const row = { intact: true, problems: [] };
+    const report = {
+      idealSeconds: 1.234,
+      blockingSeconds: 5.678,
+      rows: [
+        { ...row, model: 'one', wallSeconds: 1.5 },
+        { ...row, model: 'two', wallSeconds: 5.9 },
+      ],
+    };
+    const table = formatTable(report);
+    expect(table.split('\n')[0]).toBe(
+      "ideal 1.23 s (the slowest server's schedule), blocking 5.68 s (the sum of the schedules)",
+    );
+    expect(table.match(/1\.23 s/g)).toHaveLength(1);
+    expect(table.match(/5\.68 s/g)).toHaveLength(1);
+    expect(table).toMatch(/^one +1\.50 s +1\.22 +yes$/m);
+    expect(table).toMatch(/^two +5\.90 s +4\.78 +yes$/m);
+  });
+});
+
+const start = new URL('./start.ts', import.meta.url).pathname;
+
+describe('npm start, as a command', () => {
+  it.concurrent.each([
+    [['--speedup', '-1'], '--speedup must be a positive number, got -1'],
+    [['--speedup', 'fast'], '--speedup must be a positive number, got fast'],
+    [['--bogus'], 'unknown option --bogus'],
+    [['--model', 'nope'], `unknown model "nope"; known models: ${models.map((m) => m.name).join(', ')}`],
+    [['extra'], 'unexpected argument extra'],
+  ])('exits 2 with one line naming the bad argument: %j', async (args, message) => {
+    const { code, stdout, stderr } = await runChild(start, args);
+    expect(stderr).toBe(`start: ${message} (see --help)\n`);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+  });
+
+  it.concurrent.each(['-h', '--help'])('%s prints the help in the shared shape and exits 0', async (flag) => {
+    const { code, stdout } = await runChild(start, [flag]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: npm run start -- \[options\]\n/);
+    expect(stdout).toMatch(/^ {2}--speedup <n> +how much faster/m);
+    expect(stdout).toMatch(/\nExit codes:\n {2}0 {3}.*\n {2}1 {3}.*\n {2}2 {3}usage error\n {2}130 interrupted/);
+  });
+
+  it('Ctrl-C stops the job, closes the servers and exits 130', async () => {
+    // At the classic speed a model takes over a minute; the interrupt comes as the first one starts.
+    // Servers or downloads left open would keep the process alive, so ending at all shows them closed.
+    let interrupted = false;
+    const { code, stdout, stderr } = await runChild(start, ['--speedup', '1', '--model', 'reactor'], {
+      onStderr: (text, child) => {
+        if (!interrupted && text.includes('reactor: fetching')) interrupted = child.kill('SIGINT');
+      },
+    });
+    expect(code).toBe(130);
+    expect(stderr).not.toMatch(/Error|\bat /);
+    // The interrupted model has no row: its downloads were cut short, not wrong.
+    expect(stdout).toBe('');
   });
 });

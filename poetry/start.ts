@@ -1,14 +1,24 @@
 /**
  * `npm start`: the project's main job, with no set-up. It starts the three classic slow servers in
  * this process on random ports, sped up so a whole run takes seconds, fetches their poems with every
- * registered model in turn, and prints one table: each model's wall time beside the ideal (the
- * slowest server's schedule, what a perfectly concurrent client takes) and the blocking time (the sum
- * of the schedules), the ratio to the ideal, and whether every poem arrived intact.
+ * registered model in turn, and prints one table: the ideal (the slowest server's schedule, what a
+ * perfectly concurrent client takes) and the blocking time (the sum of the schedules) once above it,
+ * then each model's wall time, its ratio to the ideal, and whether every poem arrived intact.
  *
  * Progress goes to stderr and the table to stdout. The exit code is 1 if any model got a poem wrong
- * or failed to get one, so the job doubles as an end-to-end check.
+ * or failed to get one, so the job doubles as an end-to-end check. It follows the shared command
+ * conventions (`command-line.ts`); Ctrl-C cancels the model running, closes the servers, prints the
+ * rows of the models that finished and exits 130.
  */
-import { parseArgs } from 'node:util';
+import {
+  type CommandSpec,
+  numberArgument,
+  type OptionSpecs,
+  type Parsed,
+  type Run,
+  runAsMain,
+  UsageError,
+} from './command-line.ts';
 import type { Model, PoemResult } from './contract.ts';
 import { isMain } from './is-main.ts';
 import { findModel, models as registeredModels } from './models.ts';
@@ -33,9 +43,17 @@ export interface MainJobReport {
   readonly rows: readonly ModelRow[];
 }
 
-/** Runs every model in `models` against one set of classic servers, one model after another. */
+/**
+ * Runs every model in `models` against one set of classic servers, one model after another. When
+ * `signal` aborts, the model running is cancelled and left out, and the rows so far are returned.
+ */
 export async function runMainJob(
-  options: { models?: readonly Model[]; speedup?: number; progress?: (line: string) => void } = {},
+  options: {
+    models?: readonly Model[];
+    speedup?: number;
+    progress?: (line: string) => void;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<MainJobReport> {
   const models = options.models ?? registeredModels;
   const progress = options.progress ?? (() => {});
@@ -43,22 +61,22 @@ export async function runMainJob(
   try {
     const addresses = classic.servers.map((server) => server.address);
     const expected = classicPoems.map((name) => poems[name].text);
-    progress(
-      `classic servers on ${addresses.map((a) => a.port).join(', ')}: ideal ${seconds(classic.idealSeconds)}, ` +
-        `blocking ${seconds(classic.blockingSeconds)}`,
-    );
+    progress(`classic servers on ${addresses.map((a) => a.port).join(', ')}`);
     // A model that hangs is cut off well past the blocking time instead of stalling the whole job.
     const timeoutMs = Math.ceil(classic.blockingSeconds * 5000);
     const rows: ModelRow[] = [];
+    const signal = options.signal;
     for (const model of models) {
+      if (signal?.aborted) break;
       progress(`${model.name}: fetching ${addresses.length} poems…`);
       const started = performance.now();
       let problems: string[];
       try {
-        problems = poemProblems(await model.getPoems(addresses, { timeoutMs }), expected);
+        problems = poemProblems(await model.getPoems(addresses, { timeoutMs, ...(signal && { signal }) }), expected);
       } catch (error) {
         problems = [`getPoems rejected (it must not): ${error instanceof Error ? error.message : String(error)}`];
       }
+      if (signal?.aborted) break;
       const wallSeconds = (performance.now() - started) / 1000;
       rows.push({ model: model.name, wallSeconds, intact: problems.length === 0, problems });
       progress(`${model.name}: ${seconds(wallSeconds)}${problems.length === 0 ? '' : `, ${problems.join('; ')}`}`);
@@ -82,14 +100,15 @@ function seconds(value: number): string {
   return `${value.toFixed(2)} s`;
 }
 
-/** The report as a plain-text table, one row per model. */
+/** The report as plain text: the ideal and blocking figures, then a table with one row per model. */
 export function formatTable(report: MainJobReport): string {
-  const header = ['model', 'wall', 'ideal', 'blocking', 'wall/ideal', 'poems intact'];
+  const figures =
+    `ideal ${seconds(report.idealSeconds)} (the slowest server's schedule), ` +
+    `blocking ${seconds(report.blockingSeconds)} (the sum of the schedules)`;
+  const header = ['model', 'wall', 'wall/ideal', 'poems intact'];
   const rows = report.rows.map((row) => [
     row.model,
     seconds(row.wallSeconds),
-    seconds(report.idealSeconds),
-    seconds(report.blockingSeconds),
     (row.wallSeconds / report.idealSeconds).toFixed(2),
     row.intact ? 'yes' : 'NO',
   ]);
@@ -98,60 +117,49 @@ export function formatTable(report: MainJobReport): string {
     cells
       .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+  return [figures, '', line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-const usage = `Usage: npm start [-- options]
+const options = {
+  speedup: {
+    type: 'string',
+    value: '<n>',
+    help: `how much faster than the classic 0.7 s a tick (default ${defaultSpeedup})`,
+  },
+  model: { type: 'string', value: '<name>', multiple: true, help: 'only this model (repeatable)' },
+} as const satisfies OptionSpecs;
 
-Starts the three classic slow servers on random ports, sped up, runs every registered model against
-them one after another, and prints a table: wall time, the ideal (the slowest server's schedule), the
-blocking time (the sum of the schedules) and the ratio to the ideal. Exit code 1 if any model got a
-poem wrong or failed to get one.
+const startCommand: CommandSpec<typeof options> = {
+  name: 'start',
+  usage: ['[options]'],
+  description:
+    'Starts the three classic slow servers on random ports, sped up, runs every registered model against\n' +
+    "them one after another, and prints the ideal time (the slowest server's schedule) and the blocking\n" +
+    "time (the sum of the schedules), then a table: each model's wall time and its ratio to the ideal.",
+  options,
+  exitCodes: [
+    [0, 'every model got every poem intact'],
+    [1, 'a model got a poem wrong or failed to get one'],
+  ],
+};
 
-  --speedup <n>  how much faster than the classic 0.7 s a tick (default ${defaultSpeedup})
-  --model <name> only this model (repeatable)
-  --help         this text`;
-
-async function main(argv: readonly string[]): Promise<void> {
-  let values: { speedup?: string; model?: string[]; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        speedup: { type: 'string' },
-        model: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
-  const speedup = values.speedup === undefined ? defaultSpeedup : Number(values.speedup);
-  if (!(speedup > 0)) return usageError(`--speedup must be a positive number, got "${values.speedup}"`);
+async function start({ values }: Parsed<typeof options>, run: Run): Promise<number> {
+  const speedup =
+    values.speedup === undefined ? defaultSpeedup : numberArgument('--speedup', values.speedup, { positive: true });
   let models: Model[] | undefined;
   try {
     models = values.model?.map(findModel);
   } catch (error) {
-    return usageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   const report = await runMainJob({
     speedup,
     ...(models && { models }),
-    progress: (line) => process.stderr.write(`${line}\n`),
+    progress: (line) => run.err(`${line}\n`),
+    signal: run.signal,
   });
-  process.stdout.write(`${formatTable(report)}\n`);
-  process.exitCode = report.rows.every((row) => row.intact) ? 0 : 1;
+  if (report.rows.length > 0) run.out(`${formatTable(report)}\n`);
+  return report.rows.every((row) => row.intact) ? 0 : 1;
 }
 
-function usageError(message: string): void {
-  process.stderr.write(`start: ${message}\nRun "npm start -- --help" for usage.\n`);
-  process.exitCode = 2;
-}
-
-if (isMain(import.meta.url)) {
-  await main(process.argv.slice(2));
-}
+if (isMain(import.meta.url)) runAsMain(startCommand, start);
