@@ -5,13 +5,18 @@
  * through `bash -c 'ulimit -n <hard limit>'` so a scenario with thousands of sockets gets every
  * descriptor the machine allows. Every run is verified (`verifyRun`); a contender with any failed run
  * gets no time. The result is a `BenchReport`: raw samples, medians, spread, ratios and environment.
+ *
+ * Aborting the options' `signal` (Ctrl-C) kills the running child, stops the server process, removes
+ * the work folder, and rejects with the signal's reason: nothing of the bench outlives it.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { $, type ProcessPromise } from 'zx';
+import { $ } from 'zx';
+import { UsageError } from '../poetry/command-line.ts';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
@@ -44,6 +49,8 @@ export interface BenchOptions {
   readonly microRowMs?: number;
   /** Progress lines (the CLI sends them to stderr). */
   readonly progress?: (line: string) => void;
+  /** Aborted: stop at once, leaving nothing behind (the runBench promise rejects with the reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** One run's figures. */
@@ -122,7 +129,7 @@ export interface BenchReport {
   readonly environment: Environment;
   readonly scenarios: readonly ScenarioResult[];
   readonly micro: readonly MicroResult[];
-  /** Things the reader should know about this run as a whole (peers that were not run, and why). */
+  /** Things the reader should know about this run as a whole (that peers are not part of it yet). */
   readonly notes: readonly string[];
 }
 
@@ -136,7 +143,7 @@ export async function contenders(options: BenchOptions): Promise<Contender[]> {
   const wanted = options.models?.filter((name) => name !== 'raw') ?? [];
   const unknown = wanted.filter((name) => !registered.some((model) => model.name === name));
   if (unknown.length > 0) {
-    throw new Error(
+    throw new UsageError(
       `unknown model ${unknown.join(', ')}; registered: ${registered.map((m) => m.name).join(', ') || '(none)'}`,
     );
   }
@@ -155,7 +162,7 @@ export function selectScenarios(quick: boolean, names: readonly string[] = []): 
   const chosen = all.filter((spec) => names.some((name) => spec.name === name || spec.name.startsWith(`${name}-`)));
   const unknown = names.filter((name) => !all.some((spec) => spec.name === name || spec.name.startsWith(`${name}-`)));
   if (unknown.length > 0) {
-    throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${all.map((s) => s.name).join(', ')}`);
+    throw new UsageError(`unknown scenario ${unknown.join(', ')}; scenarios: ${all.map((s) => s.name).join(', ')}`);
   }
   return chosen;
 }
@@ -192,33 +199,81 @@ interface Servers {
   stop(): Promise<void>;
 }
 
+/** How a child process ended, with what it said on stderr. */
+interface ChildEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+/**
+ * Starts a child of the bench from the project root. Its stderr is collected (an unread pipe would
+ * fill and stall it); `ended` settles once it has exited and its pipes are closed, so a caller that
+ * awaits it knows the process is gone. `timeoutMs` and `signal` kill it (SIGTERM).
+ */
+function startChild(
+  args: readonly string[],
+  options: { readonly pipes?: boolean; readonly timeoutMs?: number; readonly signal?: AbortSignal | undefined },
+): { readonly child: ChildProcess; readonly ended: Promise<ChildEnd> } {
+  const [command = 'bash', ...rest] = args;
+  const child = spawn(command, rest, {
+    cwd: projectRoot,
+    stdio: [options.pipes ? 'pipe' : 'ignore', options.pipes ? 'pipe' : 'ignore', 'pipe'],
+    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+    ...(options.signal && { signal: options.signal }),
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  // The child may be gone (Ctrl-C reaches it too) when the bench writes to it; how it ended says why.
+  child.stdin?.on('error', () => {});
+  const ended = new Promise<ChildEnd>((resolve, reject) => {
+    child.once('error', (error) => {
+      // An abort kills the child; 'close' follows and says how it ended.
+      if (error.name !== 'AbortError') reject(error);
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  return { child, ended };
+}
+
+/** `node --import tsx <script> <args>` under a raised descriptor limit (`exec` keeps it one process). */
+const underRaisedLimit = (script: string, ...args: string[]) => [
+  'bash',
+  '-c',
+  raiseLimit,
+  'bash',
+  ...nodeWithTsx,
+  script,
+  ...args,
+];
+
 /** Starts the scenario's server process and waits for the line that names its endpoints. */
 async function startServers(spec: ScenarioSpec): Promise<Servers> {
-  const child: ProcessPromise = $({
-    quiet: true,
-    nothrow: true,
-    cwd: projectRoot,
-  })`bash -c ${raiseLimit} bash ${[...nodeWithTsx, 'bench/server-process.ts', JSON.stringify(spec.servers)]}`;
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const { child, ended } = startChild(underRaisedLimit('bench/server-process.ts', JSON.stringify(spec.servers)), {
+    pipes: true,
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async () => {
     const line = await lines.next();
     return line.done ? undefined : line.value;
   };
   const first = await nextLine();
   if (!first) {
-    const output = await child;
+    const output = await ended;
     throw new Error(`the server process for ${spec.name} did not start: ${output.stderr.trim()}`);
   }
   return {
     ready: JSON.parse(first) as ServersReady,
     async cpuMs() {
-      child.stdin.write('cpu\n');
+      child.stdin!.write('cpu\n');
       const line = await nextLine();
       return line ? (JSON.parse(line) as { cpuMs: number }).cpuMs : Number.NaN;
     },
     async stop() {
-      child.stdin.end();
-      await child;
+      child.stdin!.end();
+      await ended;
     },
   };
 }
@@ -229,6 +284,7 @@ async function runOnce(
   plan: RunPlan,
   workDir: string,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<RunMeasure | string> {
   const resultPath = path.join(workDir, `${spec.name}-${contender.name}.json`);
   rmSync(resultPath, { force: true });
@@ -241,16 +297,11 @@ async function runOnce(
   };
   const jobPath = path.join(workDir, 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
-  const output = await $({
-    quiet: true,
-    nothrow: true,
-    cwd: projectRoot,
-    timeout: timeoutMs,
-  })`bash -c ${raiseLimit} bash ${[...nodeWithTsx, 'bench/model-process.ts', jobPath]}`;
+  const output = await startChild(underRaisedLimit('bench/model-process.ts', jobPath), { timeoutMs, signal }).ended;
   try {
     return JSON.parse(readFileSync(resultPath, 'utf8')) as RunMeasure;
   } catch {
-    const why = output.signal ? `killed after ${timeoutMs / 1000} s without finishing` : `exit code ${output.exitCode}`;
+    const why = output.signal ? `killed after ${timeoutMs / 1000} s without finishing` : `exit code ${output.code}`;
     const stderr = output.stderr.trim().split('\n').slice(-3).join(' | ');
     return `the run did not complete (${why})${stderr ? `: ${stderr}` : ''}`;
   }
@@ -316,14 +367,46 @@ function summarize(
   };
 }
 
+/** The contenders that run in a scenario (the others are skipped there, with a reason). */
+function runningIn(spec: ScenarioSpec, all: readonly Contender[]): Contender[] {
+  return all.filter((contender) => !spec.skip?.[contender.name]);
+}
+
+/**
+ * Progress lines that say where a long bench is: each starts with the time since the start, and a
+ * line about one unit of work (a measured run, a micro module) with its number of all of them.
+ */
+export class Progress {
+  private done = 0;
+  private readonly start = performance.now();
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly total: number,
+  ) {}
+
+  note(line: string): void {
+    this.write(`[${this.clock()}] ${line}`);
+  }
+
+  step(line: string): void {
+    this.done++;
+    this.write(`[${this.clock()} · ${this.done}/${this.total}] ${line}`);
+  }
+
+  private clock(): string {
+    const seconds = Math.floor((performance.now() - this.start) / 1000);
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  }
+}
+
 async function runScenario(
   spec: ScenarioSpec,
   all: readonly Contender[],
   options: BenchOptions,
   workDir: string,
   descriptorLimit: number,
+  progress: Progress,
 ): Promise<ScenarioResult> {
-  const progress = options.progress ?? (() => {});
   const warnings: string[] = [];
   if (descriptorLimit < spec.descriptors + 64) {
     const warning =
@@ -331,12 +414,12 @@ async function runScenario(
       `${descriptorLimit}; expect EMFILE failures. Raise the hard limit (nofile in /etc/security/limits.conf, ` +
       "or the container's --ulimit nofile), then run again.";
     warnings.push(warning);
-    progress(warning);
+    progress.note(warning);
   }
   const servers = await startServers(spec);
   try {
     const plan = planRun(spec, servers.ready);
-    const running = all.filter((contender) => !spec.skip?.[contender.name]);
+    const running = runningIn(spec, all);
     const samples = new Map<string, Sample[]>(running.map((contender) => [contender.name, []]));
     const timelines = new Map<string, Map<number, readonly RecordedEvent[]>>(
       running.map((contender) => [contender.name, new Map()]),
@@ -345,7 +428,9 @@ async function runScenario(
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
         const serverCpuBefore = await servers.cpuMs();
-        const measure = await runOnce(contender, spec, plan, workDir, timeoutMs);
+        const measure = await runOnce(contender, spec, plan, workDir, timeoutMs, options.signal);
+        // A run killed by Ctrl-C is no failure of the model: the bench is stopping.
+        options.signal?.throwIfAborted();
         const serverCpuMs = (await servers.cpuMs()) - serverCpuBefore;
         const sample: Sample =
           typeof measure === 'string'
@@ -376,7 +461,7 @@ async function runScenario(
           sample.failures.length === 0
             ? `${(sample.wallMs / 1000).toFixed(3)} s`
             : `FAILED: ${sample.failures[0]}${sample.failures.length > 1 ? ` (+${sample.failures.length - 1})` : ''}`;
-        progress(`[${spec.name}] ${contender.name} run ${run}/${options.runs}: ${verdict}`);
+        progress.step(`[${spec.name}] ${contender.name} run ${run}/${options.runs}: ${verdict}`);
       }
     }
     const rows = all.map((contender): Row => {
@@ -424,27 +509,28 @@ export function microModules(): string[] {
 /** One module's micro-benchmarks may take this long; a slower one is stopped and reported, so the whole run stays bounded. */
 const microModuleLimitMs = 60_000;
 
-export async function runMicro(options: BenchOptions, workDir: string): Promise<MicroResult[]> {
-  const progress = options.progress ?? (() => {});
+export async function runMicro(
+  options: BenchOptions,
+  workDir: string,
+  progress = new Progress(options.progress ?? (() => {}), (options.microModules ?? microModules()).length),
+): Promise<MicroResult[]> {
   const results: MicroResult[] = [];
   const rowMs = options.microRowMs ?? (options.quick ? 30 : 200);
   for (const module of options.microModules ?? microModules()) {
-    progress(`[micro] ${module}`);
+    progress.step(`[micro] ${module}`);
     const resultPath = path.join(workDir, 'micro.json');
     rmSync(resultPath, { force: true });
-    const output = await $({ quiet: true, nothrow: true, cwd: projectRoot, timeout: microModuleLimitMs })`${[
-      ...nodeWithTsx,
-      'bench/micro-process.ts',
-      module,
-      String(rowMs),
-      resultPath,
-    ]}`;
+    const output = await startChild([...nodeWithTsx, 'bench/micro-process.ts', module, String(rowMs), resultPath], {
+      timeoutMs: microModuleLimitMs,
+      signal: options.signal,
+    }).ended;
+    options.signal?.throwIfAborted();
     try {
       results.push(...(JSON.parse(readFileSync(resultPath, 'utf8')) as MicroResult[]));
     } catch {
       const why = output.signal
         ? `stopped after ${microModuleLimitMs / 1000} s, the limit for one module`
-        : `exit code ${output.exitCode}`;
+        : `exit code ${output.code}`;
       const stderr = output.stderr.trim().split('\n').slice(-2).join(' | ');
       const error = `${why}${stderr ? `: ${stderr}` : ''}`;
       results.push({ module, name: path.basename(module, '.ts'), description: '', baseline: '', rows: [], error });
@@ -453,29 +539,27 @@ export async function runMicro(options: BenchOptions, workDir: string): Promise<
   return results;
 }
 
-/**
- * The series' own clients (Twisted, Erlang) would join as peer rows; this harness does not run them
- * yet, so say plainly whether they could be, and how to install what is missing.
- */
-async function peerNotes(): Promise<string[]> {
-  const twisted = await shell("python3 -c 'import twisted; print(twisted.__version__)' 2>/dev/null");
-  const escript = await shell('command -v escript');
-  return [
-    `peer rows outside TypeScript are not run by this harness yet; Twisted ${twisted ? `${twisted} is installed` : 'is not installed (apt-get install python3-twisted)'}, ` +
-      `Erlang escript ${escript ? 'is installed' : 'is not installed (apt-get install erlang-nox)'}. The series' own figures are in shared/specs/peers.md.`,
-  ];
-}
+/** Said in every report, so nobody looks for rows that are not there. */
+const peersNote =
+  "peers: the series' own Twisted and Erlang clients are not part of this bench yet; " +
+  'every row is a TypeScript model of this project or the raw Node client.';
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const specs = selectScenarios(options.quick, options.scenarios);
   const all = await contenders(options);
+  const modules = options.micro ? (options.microModules ?? microModules()) : [];
+  const runs = specs.reduce((sum, spec) => sum + runningIn(spec, all).length * options.runs, 0);
+  const progress = new Progress(options.progress ?? (() => {}), runs + modules.length);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'poetry-bench-'));
   try {
     const descriptorLimit = await hardDescriptorLimit();
     const scenarios: ScenarioResult[] = [];
-    for (const spec of specs) scenarios.push(await runScenario(spec, all, options, workDir, descriptorLimit));
-    const micro = options.micro ? await runMicro(options, workDir) : [];
+    for (const spec of specs) {
+      options.signal?.throwIfAborted();
+      scenarios.push(await runScenario(spec, all, options, workDir, descriptorLimit, progress));
+    }
+    const micro = options.micro ? await runMicro({ ...options, microModules: modules }, workDir, progress) : [];
     return {
       format: 'poetry-bench/1',
       startedAt,
@@ -485,7 +569,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       environment: await environment(),
       scenarios,
       micro,
-      notes: await peerNotes(),
+      notes: [peersNote],
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
