@@ -2,19 +2,49 @@
  * The benchmark harness's own tests: a quick run of the classic and faults scenarios for every
  * registered model (the harness works end to end and every model's results verify), the reports
  * rendered from that run, `--compare` through the command line, a deliberately wrong model marked
- * FAILED, and the micro runner on a fixture module. No assertion is about how fast anything is.
+ * FAILED, the micro runner on a fixture module, and the command's conventions: help, usage errors,
+ * an unusable output folder found before any run, a report saved elsewhere rather than lost, and
+ * Ctrl-C in a real process. No assertion is about how fast anything is. Every folder a test makes is
+ * removed after it; the command's children get a temporary folder of their own, so the tests can
+ * check that the bench left nothing in it.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { models } from '../poetry/models.ts';
 import { type BenchReport, projectRoot, runBench, runMicro } from './harness.ts';
 import { renderHtml } from './report/html.ts';
 import { plainStyle, renderReport } from './report/terminal.ts';
+import { saveReport } from './run.ts';
 
 const cli = [process.execPath, '--import', 'tsx', 'bench/run.ts'];
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder for one test, removed after it. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** The bench's command line, its temporary folder `tmp` (its work folders go there). */
+function bench(args: readonly string[], tmp: string) {
+  return $({ cwd: projectRoot, quiet: true, nothrow: true, env: { ...process.env, TMPDIR: tmp } })`${cli} ${args}`;
+}
+
+/** What the bench left in its temporary folder (tsx keeps its compile cache there too: not the bench's). */
+function benchLeftovers(tmp: string): string[] {
+  return readdirSync(tmp).filter((name) => name.startsWith('poetry-bench'));
+}
 
 describe('a quick run of every registered model', () => {
   let report: BenchReport;
@@ -80,7 +110,7 @@ describe('a quick run of every registered model', () => {
   });
 
   it('--compare shows the change per scenario and model between two saved reports', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-compare-'));
+    const dir = tempDir('bench-compare-');
     const before = path.join(dir, 'a.json');
     const after = path.join(dir, 'b.json');
     writeFileSync(before, JSON.stringify(report));
@@ -102,6 +132,33 @@ describe('a quick run of every registered model', () => {
     expect(output.stdout).toContain('faults');
     expect(output.stdout).toMatch(/^raw .*\(\+100\.0%\)/m);
     if (models.length > 0) expect(output.stdout).toContain('ok → failed');
+  });
+
+  it('says plainly that peers are not part of the bench, with no install hint and no path outside the project', () => {
+    const text = [renderReport(report, plainStyle), renderHtml(report)].join('\n');
+    expect(report.notes.join('\n')).toMatch(/peers.*not part of this bench yet/);
+    expect(text).not.toMatch(/apt-get|shared\/specs/);
+  });
+
+  it('keeps a finished report in a new temporary folder when the folder asked for refuses it, and says where', () => {
+    const dir = tempDir('bench-save-');
+    // The folder was fine when checked, and became unusable while the bench ran.
+    const out = path.join(dir, 'results');
+    writeFileSync(out, 'a file is in the way');
+    const saved = saveReport(report, out);
+    made.push(path.dirname(saved.json));
+    expect(saved.fallback).toBe(`${out}: not a directory (a file is in the way)`);
+    expect(path.dirname(saved.json)).toMatch(new RegExp(`^${os.tmpdir()}/poetry-bench-results-`));
+    expect(JSON.parse(readFileSync(saved.json, 'utf8'))).toEqual(report);
+    expect(readFileSync(saved.html, 'utf8')).toContain('id="report-data"');
+  });
+
+  it('saves in the folder asked for, named as given', () => {
+    const dir = tempDir('bench-save-');
+    const saved = saveReport(report, dir);
+    const stamp = report.startedAt.replace(/[:.]/g, '-');
+    expect(saved).toEqual({ json: `${dir}/${stamp}.json`, html: `${dir}/${stamp}.html` });
+    expect(readdirSync(dir).sort()).toEqual([`${stamp}.html`, `${stamp}.json`]);
   });
 });
 
@@ -135,28 +192,113 @@ describe('verification', () => {
 });
 
 describe('the command line', () => {
-  it('explains itself with --help', async () => {
-    const output = await $({ cwd: projectRoot, quiet: true })`${cli} --help`;
-    for (const option of ['--scenario', '--model', '--runs', '--quick', '--json', '--micro', '--compare']) {
-      expect(output.stdout).toContain(option);
+  it('explains itself with -h and --help, in the shape every command shares', async () => {
+    for (const flag of ['-h', '--help']) {
+      const output = await $({ cwd: projectRoot, quiet: true, nothrow: true })`${cli} ${flag}`;
+      expect(output.exitCode).toBe(0);
+      expect(output.stdout).toMatch(/^Usage: npm run bench -- \[options\]\n/);
+      for (const option of [
+        '--scenario',
+        '--model',
+        '--runs',
+        '--quick',
+        '--json',
+        '--micro, --no-micro',
+        '--compare',
+      ]) {
+        expect(output.stdout).toContain(option);
+      }
+      expect(output.stdout).toContain('Exit codes:');
     }
   });
 
-  it('prints the JSON report with --json and saves it with the HTML page in --out', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-json-'));
-    const output = await $({
-      cwd: projectRoot,
-      quiet: true,
-    })`${cli} --quick --scenario faults --model raw --no-micro --json --out ${dir}`;
+  it('answers a bad --runs and an unknown option in its own words, exit 2', async () => {
+    const tmp = tempDir('bench-usage-');
+    const runs = await bench(['--runs', '-1'], tmp);
+    expect([runs.exitCode, runs.stderr]).toEqual([
+      2,
+      'bench: --runs must be a positive whole number, got -1 (see --help)\n',
+    ]);
+    const bogus = await bench(['--bogus'], tmp);
+    expect([bogus.exitCode, bogus.stderr]).toEqual([2, 'bench: unknown option --bogus (see --help)\n']);
+  });
+
+  it('finds an output folder it cannot use before the first run: the path, the reason, exit 1', async () => {
+    const tmp = tempDir('bench-out-');
+    const file = path.join(tmp, 'a-file');
+    writeFileSync(file, '');
+    const readOnly = path.join(tmp, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o500);
+    const cases: [string, string][] = [
+      [file, `${file}: not a directory (a file is in the way)`],
+      [path.join(file, 'below'), `${path.join(file, 'below')}: not a directory (a file is in the way)`],
+      // Node's own recursive mkdir never returns here.
+      ['/proc/poetry-bench', '/proc/poetry-bench: no such file or directory'],
+    ];
+    // root writes anywhere, so a read-only folder only refuses other users.
+    if (process.getuid?.() !== 0) cases.push([readOnly, `${readOnly}: permission denied`]);
+    for (const [out, message] of cases) {
+      const output = await bench(['--quick', '--scenario', 'classic', '--no-micro', '--out', out], tmp);
+      expect([output.exitCode, output.stderr]).toEqual([1, `bench: ${message}\n`]);
+    }
+    expect(benchLeftovers(tmp)).toEqual([]);
+  });
+
+  it('prints the JSON report with --json and saves it with the HTML page in --out, named as given', async () => {
+    const dir = tempDir('bench-json-');
+    const out = path.join(dir, 'made', 'here');
+    const output = await bench(
+      ['--quick', '--scenario', 'faults', '--model', 'raw', '--no-micro', '--json', '--out', out],
+      dir,
+    );
+    expect(output.exitCode).toBe(0);
     const printed = JSON.parse(output.stdout) as BenchReport;
     expect(printed.format).toBe('poetry-bench/1');
     expect(printed.scenarios[0]!.rows.map((row) => [row.contender, row.status])).toEqual([['raw', 'ok']]);
     expect(printed.environment.node).toBe(process.version);
     expect(printed.environment.descriptorLimit).toContain('hard');
-    const saved = readdirSync(dir).sort();
+    const saved = readdirSync(out).sort();
     expect(saved).toEqual([expect.stringMatching(/\.html$/), expect.stringMatching(/\.json$/)]);
-    expect(output.stderr).toMatch(/\[faults\] raw run 1\/1/);
+    expect(output.stderr).toContain(`saved ${path.join(out, saved[1]!)} and ${path.join(out, saved[0]!)}\n`);
+    // Each progress line says how long the bench has run and which of all its runs this is.
+    expect(output.stderr).toMatch(/^\[\d+:\d\d · 1\/1\] \[faults\] raw run 1\/1: /m);
+    expect(benchLeftovers(dir)).toEqual([]);
   });
+
+  it('on Ctrl-C stops its children, removes its work folder and exits 130', async () => {
+    const tmp = tempDir('bench-interrupt-');
+    const out = path.join(tmp, 'out');
+    const child = spawn(cli[0]!, [...cli.slice(1), '--quick', '--scenario', 'classic', '--no-micro', '--out', out], {
+      cwd: projectRoot,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let children: number[] = [];
+    let interrupting: Promise<void> | undefined;
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      // The first run has finished: the servers are up and the next model's run is starting.
+      if (!interrupting && / run 1\/1: /.test(stderr)) interrupting = interrupt(child);
+    });
+    const interrupt = async (bench: ChildProcess) => {
+      // Wait (bounded) until a model's process runs beside the servers, so Ctrl-C has both to stop.
+      for (let attempt = 0; attempt < 200 && children.length < 2; attempt++) {
+        children = descendants(bench.pid!);
+        if (children.length < 2) await sleep(10);
+      }
+      bench.kill('SIGINT');
+    };
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    await interrupting;
+    expect({ code, signal }).toEqual({ code: 130, signal: null });
+    expect(children.length).toBeGreaterThan(0);
+    expect(running(children)).toEqual([]);
+    expect(benchLeftovers(tmp)).toEqual([]);
+    expect(readdirSync(out)).toEqual([]);
+    expect(stderr).not.toMatch(/Error|\n\s+at /);
+  }, 60_000);
 
   it('rejects an unknown scenario with the list of known ones', async () => {
     const output = await $({ cwd: projectRoot, quiet: true, nothrow: true })`${cli} --scenario nonesuch`;
@@ -167,7 +309,7 @@ describe('the command line', () => {
 
 describe('micro-benchmarks', () => {
   it('runs every suite of a module, reports ratios to the baseline, judges budgets and keeps broken rows', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-micro-'));
+    const dir = tempDir('bench-micro-');
     const results = await runMicro(
       { quick: true, runs: 1, micro: true, microRowMs: 20, microModules: ['bench/test-fixtures/micro-fixture.ts'] },
       dir,
@@ -183,3 +325,31 @@ describe('micro-benchmarks', () => {
     expect(readFileSync(path.join(dir, 'micro.json'), 'utf8')).toContain('fixture-sum');
   });
 });
+
+/** pid, parent pid and state (`Z` for a zombie) of every process. */
+function processes(): { pid: number; ppid: number; state: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,stat='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [pid = '', ppid = '', state = ''] = line.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), state };
+    });
+}
+
+/** Every process below `pid`, children first. */
+function descendants(pid: number): number[] {
+  const table = processes();
+  const below = (parent: number): number[] =>
+    table.filter((row) => row.ppid === parent).flatMap((row) => [row.pid, ...below(row.pid)]);
+  return below(pid);
+}
+
+/**
+ * Those of `pids` still running. A zombie has ended: tsx's esbuild helper exits with the bench and
+ * waits for a PID 1 that, in some containers, never collects it.
+ */
+function running(pids: readonly number[]): number[] {
+  const live = new Set(processes().flatMap((row) => (row.state.startsWith('Z') ? [] : [row.pid])));
+  return pids.filter((pid) => live.has(pid));
+}

@@ -4,36 +4,67 @@
  * stderr while it runs; the tables go to stdout (or the JSON report with `--json`); the raw figures
  * and an HTML report are saved in `bench/results/`. Exits 1 when any contender got a wrong result,
  * so a CI smoke run (`--quick`) fails loudly rather than reporting times for wrong answers.
+ *
+ * The output folder is made and tried before the first run, so a bad `--out` costs no bench. Should
+ * saving still fail at the end, the report goes to a fresh folder in the system's temporary folder
+ * and the message says where: a finished bench is never lost. Ctrl-C stops the children, removes the
+ * work folder and exits 130.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { type BenchReport, projectRoot, runBench } from './harness.ts';
+import { type CommandSpec, FileError, numberArgument, runAsMain, UsageError } from '../poetry/command-line.ts';
+import { isMain } from '../poetry/is-main.ts';
+import { type BenchOptions, type BenchReport, contenders, projectRoot, runBench, selectScenarios } from './harness.ts';
 import { renderComparison } from './report/compare.ts';
 import { renderHtml } from './report/html.ts';
 import { colourStyle, plainStyle, renderReport } from './report/terminal.ts';
 import { scenarioSpecs } from './scenarios.ts';
 
-const help = `npm run bench -- [options]
-
-Runs every registered model (and the raw Node client as the baseline) through the end-to-end
-scenarios, each run in its own process, several runs in interleaved order; then the micro-benchmarks.
-
-  --scenario NAME   only this scenario (repeatable or comma-separated; a prefix like many-fast selects both)
-                    scenarios: ${scenarioSpecs(false)
-                      .map((s) => s.name)
-                      .join(', ')}
-  --model NAME      only this model (repeatable or comma-separated); the raw baseline always runs
-  --runs N          runs per model per scenario (default 3; 1 with --quick)
-  --quick           small sizes that finish in seconds, for a CI smoke run (micro rows sampled briefly)
-  --micro           run the micro-benchmarks (default)
-  --no-micro        skip them
-  --json            print the JSON report on stdout instead of the tables
-  --out DIR         where results go (default bench/results)
-  --compare A B     show the change from saved report A.json to B.json, then exit
-  --help            this text
-
-Files: <out>/<timestamp>.json (raw figures and environment) and <out>/<timestamp>.html (charts, opens offline).`;
+export const benchCommand = {
+  name: 'bench',
+  usage: ['[options]', '--compare <A.json> <B.json>'],
+  description:
+    'Runs every registered model (and the raw Node client as the baseline) through the end-to-end\n' +
+    'scenarios, each run in its own process, several runs in interleaved order; then the micro-benchmarks.',
+  positionals: true,
+  options: {
+    scenario: {
+      type: 'string',
+      value: '<name>',
+      multiple: true,
+      help:
+        'only this scenario (repeatable or comma-separated; a prefix like many-fast selects both)\n' +
+        `scenarios: ${scenarioSpecs(false)
+          .map((spec) => spec.name)
+          .join(', ')}`,
+    },
+    model: {
+      type: 'string',
+      value: '<name>',
+      multiple: true,
+      help: 'only this model (repeatable or comma-separated); the raw baseline always runs',
+    },
+    runs: { type: 'string', value: '<n>', help: 'runs per model per scenario (default 3; 1 with --quick)' },
+    quick: {
+      type: 'boolean',
+      help: 'small sizes and 1 run, for a smoke test: about 70 s on 2 cores\n(the full run takes about 250 s there)',
+    },
+    micro: { type: 'boolean', negatable: true, help: 'run the micro-benchmarks (default; --no-micro skips them)' },
+    json: { type: 'boolean', help: 'print the JSON report on stdout instead of the tables' },
+    out: { type: 'string', value: '<dir>', help: 'where results go (default bench/results), made if missing' },
+    compare: { type: 'string', value: '<A.json>', help: 'show the change from saved report A to B, then exit' },
+  },
+  notes: [
+    'Files: <out>/<timestamp>.json (raw figures and environment) and <out>/<timestamp>.html (charts, opens\n' +
+      'offline). Should saving fail after the runs, they go to a new folder in the temporary folder instead,\n' +
+      'and the message says where.',
+  ],
+  exitCodes: [
+    [0, 'every result verified and the report was saved where asked'],
+    [1, 'a contender got a wrong result, or a file could not be read or written'],
+  ],
+} as const satisfies CommandSpec;
 
 function list(values: readonly string[] | undefined): string[] {
   return (values ?? [])
@@ -43,80 +74,138 @@ function list(values: readonly string[] | undefined): string[] {
 }
 
 function loadReport(file: string): BenchReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
-  if (report.format !== 'poetry-bench/1') throw new Error(`${file} is not a bench report (format ${report.format})`);
+  let report: BenchReport;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  } catch (error) {
+    throw new FileError(file, error);
+  }
+  if (report.format !== 'poetry-bench/1') {
+    throw new FileError(file, new Error(`not a bench report (format ${String(report.format)})`));
+  }
   return report;
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    allowNegative: true,
-    options: {
-      help: { type: 'boolean' },
-      scenario: { type: 'string', multiple: true },
-      model: { type: 'string', multiple: true },
-      runs: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      micro: { type: 'boolean', default: true },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      compare: { type: 'string' },
-    },
-  });
-  const style = process.stdout.isTTY && !process.env.NO_COLOR ? colourStyle : plainStyle;
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
+/**
+ * Makes `dir` and its missing parents one level at a time. Node's recursive mkdir never returns for
+ * a folder under /proc (ENOENT with the parent present, retried forever); here that is an error.
+ */
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    if (code === 'EEXIST') {
+      if (statSync(dir).isDirectory()) return;
+      throw Object.assign(new Error(`not a directory: ${dir}`), { code: 'ENOTDIR' });
+    }
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir || existsSync(parent)) throw error;
+    makeFolder(parent);
+    mkdirSync(dir);
   }
-  if (values.compare !== undefined) {
-    const [second] = positionals;
-    if (!second) throw new Error('--compare needs two files: --compare A.json B.json');
-    process.stdout.write(`${renderComparison(loadReport(values.compare), loadReport(second), style)}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new Error(`unexpected argument ${positionals[0]}; see --help`);
-  const runs = values.runs === undefined ? (values.quick ? 1 : 3) : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
-
-  const report = await runBench({
-    quick: values.quick,
-    runs,
-    scenarios: list(values.scenario),
-    models: list(values.model),
-    micro: values.micro,
-    progress: (line) => process.stderr.write(`${line}\n`),
-  });
-
-  const outDir = path.resolve(values.out ?? path.join(projectRoot, 'bench/results'));
-  mkdirSync(outDir, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  const jsonPath = path.join(outDir, `${stamp}.json`);
-  const htmlPath = path.join(outDir, `${stamp}.html`);
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 1)}\n`);
-  writeFileSync(htmlPath, renderHtml(report));
-
-  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(`${renderReport(report, style)}\n`);
-  process.stderr.write(
-    `saved ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), htmlPath)}\n`,
-  );
-  const failed = report.scenarios.flatMap((s) =>
-    s.rows.filter((row) => row.status === 'failed').map((row) => `${s.name}/${row.contender}`),
-  );
-  if (failed.length > 0) {
-    process.stderr.write(`FAILED (wrong or missing results): ${failed.join(', ')}\n`);
-    return 1;
-  }
-  return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+/** Makes the output folder and writes a file in it, so a folder that cannot take the report fails now. */
+export function prepareOutput(dir: string): void {
+  try {
+    makeFolder(dir);
+    const probe = path.join(dir, `.bench-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new FileError(dir, error);
+  }
+}
+
+/** Where the report was saved, as the user would type the paths. */
+export interface Saved {
+  readonly json: string;
+  readonly html: string;
+  /** Set when the folder asked for refused the files: why, and the report is in the temporary folder instead. */
+  readonly fallback?: string;
+}
+
+/** Saves the JSON and HTML reports in `dir`, or, if that fails, in a new folder of the system's temporary folder. */
+export function saveReport(report: BenchReport, dir: string): Saved {
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const jsonText = `${JSON.stringify(report, null, 1)}\n`;
+  const htmlText = renderHtml(report);
+  const write = (folder: string) => {
+    const json = path.join(folder, `${stamp}.json`);
+    const html = path.join(folder, `${stamp}.html`);
+    try {
+      writeFileSync(json, jsonText);
+      writeFileSync(html, htmlText);
+    } catch (error) {
+      throw new FileError(folder, error);
+    }
+    return { json, html };
+  };
+  try {
+    return write(dir);
+  } catch (error) {
+    if (!(error instanceof FileError)) throw error;
+    let fallback: string;
+    try {
+      fallback = mkdtempSync(path.join(os.tmpdir(), 'poetry-bench-results-'));
+    } catch (cause) {
+      throw new FileError(os.tmpdir(), cause);
+    }
+    return { ...write(fallback), fallback: error.message };
+  }
+}
+
+if (isMain(import.meta.url)) {
+  runAsMain(benchCommand, async ({ values, positionals }, run) => {
+    const style = process.stdout.isTTY && !process.env.NO_COLOR ? colourStyle : plainStyle;
+    if (values.compare !== undefined) {
+      const [second, extra] = positionals;
+      if (second === undefined) throw new UsageError('--compare needs two files: --compare A.json B.json');
+      if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+      run.out(`${renderComparison(loadReport(values.compare), loadReport(second), style)}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    const runs =
+      values.runs === undefined
+        ? values.quick
+          ? 1
+          : 3
+        : numberArgument('--runs', values.runs, { integer: true, positive: true });
+    const options: BenchOptions = {
+      quick: values.quick ?? false,
+      runs,
+      scenarios: list(values.scenario),
+      models: list(values.model),
+      micro: values.micro ?? true,
+      progress: (line) => run.err(`${line}\n`),
+      signal: run.signal,
+    };
+    // Mistakes on the command line are reported before anything is made on disk.
+    selectScenarios(options.quick, options.scenarios);
+    await contenders(options);
+    const outDir = values.out ?? path.join(projectRoot, 'bench/results');
+    prepareOutput(outDir);
+
+    let report: BenchReport;
+    try {
+      report = await runBench(options);
+    } catch (error) {
+      // Ctrl-C: runBench has stopped its children and removed its work folder; the runner exits 130.
+      if (run.signal.aborted) return 130;
+      throw error;
+    }
+
+    if (values.json) run.out(`${JSON.stringify(report)}\n`);
+    else run.out(`${renderReport(report, style)}\n`);
+    const saved = saveReport(report, outDir);
+    if (saved.fallback) run.err(`bench: could not save the report: ${saved.fallback}\n`);
+    run.err(`saved ${saved.json} and ${saved.html}\n`);
+    const failed = report.scenarios.flatMap((s) =>
+      s.rows.filter((row) => row.status === 'failed').map((row) => `${s.name}/${row.contender}`),
+    );
+    if (failed.length > 0) run.err(`FAILED (wrong or missing results): ${failed.join(', ')}\n`);
+    return failed.length > 0 || saved.fallback ? 1 : 0;
+  });
+}
