@@ -48,7 +48,7 @@ export const benchCommand = {
     runs: { type: 'string', value: '<n>', help: 'runs per model per scenario (default 3; 1 with --quick)' },
     quick: {
       type: 'boolean',
-      help: 'small sizes and 1 run, for a smoke test: about 70 s on 2 cores\n(the full run takes about 250 s there)',
+      help: 'small sizes and 1 run, for a smoke test: about a minute on 2 cores\n(the full run takes about 250 s there)',
     },
     micro: { type: 'boolean', negatable: true, help: 'run the micro-benchmarks (default; --no-micro skips them)' },
     json: { type: 'boolean', help: 'print the JSON report on stdout instead of the tables' },
