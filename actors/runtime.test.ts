@@ -2,8 +2,11 @@
  * The runtime against the Erlang checklist (shared/specs/actors.md, A1–A5): one case per
  * statement, numbered as there. Processes run for real on the event loop; waits are bounded by
  * `after` and assertions are about order and reasons, never about how long anything took.
+ * Timeouts beyond setTimeout's 2^31 - 1 ms — `receive … after`, and through it a gen_server call
+ * and a supervisor's shutdown time — run on the fake clock.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type CallError, call } from './gen_server.ts';
 import {
   type ActorError,
   type CrashReport,
@@ -36,6 +39,7 @@ import {
   unregister,
   whereis,
 } from './runtime.ts';
+import { supervisor, whichChildren } from './supervisor.ts';
 
 const reports: CrashReport[] = [];
 setCrashReporter((report) => reports.push(report));
@@ -533,5 +537,86 @@ describe('scheduling', () => {
 
   it('every process of these tests has ended except the idle ones left on purpose', () => {
     expect(processCount()).toBeLessThan(10);
+  });
+});
+
+describe("timeouts beyond setTimeout's 2^31 - 1 ms wait as long as they say (fake clock)", () => {
+  /**
+   * The fake clock for timers only: processes take their turns on the real `setImmediate`. Each
+   * case waits for the timer it is about before moving the clock, so the wait starts from 0.
+   */
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Lets the event loop turn until `condition` holds (the processes run in those turns). */
+  async function turnsUntil(what: string, condition: () => boolean): Promise<void> {
+    for (let turn = 0; !condition(); turn++) {
+      if (turn > 1000) throw new Error(`${what}: not after 1,000 turns of the event loop`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Once a timer is pending, moves the clock to `early` ms before `ms`, reads `state`, then to `ms`,
+   * and reads it again.
+   */
+  async function justBeforeAndAt<T>(ms: number, state: () => T, early = 1): Promise<[T, T]> {
+    await turnsUntil('a timer is pending', () => vi.getTimerCount() > 0);
+    await vi.advanceTimersByTimeAsync(ms - early);
+    const before = state();
+    await vi.advanceTimersByTimeAsync(early);
+    await new Promise((resolve) => setImmediate(resolve));
+    return [before, state()];
+  }
+
+  it.each([2 ** 31, 2 ** 32 - 1, 3e9])('29: receive after %d ms gives TIMEOUT then, not before', async (ms) => {
+    fakeTimers();
+    let got: unknown = 'waiting';
+    const done = run(function* () {
+      got = yield* receive(() => false, { after: ms });
+    });
+    expect(await justBeforeAndAt(ms, () => got)).toEqual(['waiting', TIMEOUT]);
+    await done;
+  });
+
+  it('a call with a 3e9 ms timeout to a server that never answers times out then, not before', async () => {
+    fakeTimers();
+    let outcome = 'waiting';
+    const done = run(function* () {
+      const server = spawn(idle);
+      try {
+        yield* call(server, 'hello', 3e9);
+      } catch (error) {
+        outcome = (error as CallError).reason as string;
+      }
+      send(server, 'stop');
+    });
+    expect(await justBeforeAndAt(3e9, () => outcome)).toEqual(['waiting', 'timeout']);
+    await done;
+  });
+
+  it('a supervisor waits a 3e9 ms shutdown time out before it kills a child that ignores shutdown', async () => {
+    fakeTimers();
+    let reason: unknown = 'alive';
+    let supervisorUp = false;
+    const done = run(function* () {
+      const stubborn = function* () {
+        trapExits(true);
+        yield* receive(() => false);
+      };
+      const { pid: sup, ref } = spawnMonitor(() => supervisor({}, [{ id: 'c', start: stubborn, shutdown: 3e9 }]));
+      const childRef = monitor((yield* whichChildren(sup))[0]?.pid as Pid);
+      supervisorUp = true;
+      exit(sup, 'shutdown');
+      reason = (yield* receive((m: unknown): m is DownMessage => isDown(m) && m.ref === childRef)).reason;
+      yield* receive((m: unknown) => isDown(m) && m.ref === ref);
+    });
+    await turnsUntil('the supervisor is up', () => supervisorUp);
+    // The supervisor takes the real time spent since it sent `shutdown` off its wait (microseconds),
+    // so its timer is due a little before 3e9 ms: the clock is read 1 s early.
+    expect(await justBeforeAndAt(3e9, () => reason, 1000)).toEqual(['alive', 'killed']);
+    await done;
   });
 });

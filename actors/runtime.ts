@@ -13,6 +13,7 @@
  * deeply; class instances (Pids, Errors, Buffers) travel by reference, as Erlang's large binaries
  * do. An object that is already frozen is taken as it is, which makes re-sending a constant free.
  */
+import { type LongTimeout, setLongTimeout } from '../poetry/long-timeout.ts';
 
 // Set by Pid's static block: the only way to get from a Pid to its process is inside this module.
 let procOf: (pid: Pid) => Proc | null;
@@ -151,7 +152,7 @@ class Proc {
   head = 0;
   /** Set while suspended in `receive`; `ANY` for a receive without patterns. */
   patterns: Patterns | typeof ANY = null;
-  timer: NodeJS.Timeout | null = null;
+  timer: LongTimeout<Proc> | null = null;
   /** The value the next `next()` hands to the body: the matched message or TIMEOUT. */
   resume: unknown = undefined;
   pendingExit: ExitReason | typeof NO_EXIT = NO_EXIT;
@@ -328,7 +329,7 @@ function unwind(p: Proc): void {
 function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean): void {
   p.status = DEAD;
   live--;
-  if (p.timer !== null) clearTimeout(p.timer);
+  if (p.timer !== null) p.timer.cancel();
   p.timer = null;
   p.patterns = null;
   p.mailbox = null;
@@ -534,7 +535,7 @@ function deliver(p: Proc, message: unknown): void {
 function wake(p: Proc, value: unknown): void {
   p.patterns = null;
   if (p.timer !== null) {
-    clearTimeout(p.timer);
+    p.timer.cancel();
     p.timer = null;
   }
   p.resume = value;
@@ -629,9 +630,8 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     const after = this.#after;
     if (after === 0) return finished(TIMEOUT);
     p.patterns = wanted;
-    if (after !== undefined && after !== Number.POSITIVE_INFINITY) {
-      p.timer = setTimeout(receiveTimedOut, Math.min(after, 4294967295), p);
-    }
+    // A long timeout, not setTimeout: that fires at once for an `after` beyond 2^31 - 1 ms.
+    if (after !== undefined && after !== Number.POSITIVE_INFINITY) p.timer = setLongTimeout(receiveTimedOut, after, p);
     this.#stage = 'waiting';
     return SUSPENDED;
   }
@@ -773,7 +773,7 @@ function kill(target: Proc, reason: ExitReason): void {
   if (target.pendingExit === NO_EXIT) target.pendingExit = reason;
   if (target === current) throw new ProcessExit(reason);
   if (target.status === WAITING) {
-    if (target.timer !== null) clearTimeout(target.timer);
+    if (target.timer !== null) target.timer.cancel();
     target.timer = null;
     target.patterns = null;
     enqueue(target);
