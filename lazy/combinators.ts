@@ -10,6 +10,8 @@
  * (`highWaterMark`) and have no zip or merge. Here items move between stages in synchronous runs,
  * so `lines` can hand out a chunk's lines without a promise each, and the stopping rules are ours.
  */
+
+import { setLongTimeout } from '../poetry/long-timeout.ts';
 import { Cursor, doneResult, from, Lazy, type Puller, type Run, single } from './lazy.ts';
 
 type Source<T> = AsyncIterable<T> | Iterable<T>;
@@ -503,16 +505,20 @@ export class TimeoutError extends Error {
 /**
  * Fails with `error()` (a `TimeoutError` by default) if the whole sequence has not ended within `ms`
  * of its first pull — a deadline for a download, not IxJS's gap between two items. The timer is
- * cleared when the sequence ends, fails or is closed.
+ * cleared when the sequence ends, fails or is closed; a deadline beyond setTimeout's 2^31 - 1 ms is
+ * waited out in full, and `Infinity` is none.
  */
 export function timeout<T>(ms: number, source: Source<T>, error?: () => Error): Lazy<T> {
   return interrupt(source, (fire) => {
-    const timer = setTimeout(() => fire(error ? error() : new TimeoutError(`not finished within ${ms} ms`)), ms);
-    return () => clearTimeout(timer);
+    const timer = setLongTimeout(() => fire(error ? error() : new TimeoutError(`not finished within ${ms} ms`)), ms);
+    return () => timer.cancel();
   });
 }
 
-/** Stops with `error()` (the signal's reason by default) when `signal` aborts, even mid-read. */
+/**
+ * Stops with `error()` (the signal's reason by default) when `signal` aborts, even mid-read.
+ * However many sequences one signal stops, it has one listener (see `whenAborted`).
+ */
 export function cancelOn<T>(signal: AbortSignal, source: Source<T>, error?: () => Error): Lazy<T> {
   return interrupt(source, (fire) => {
     const onAbort = () => fire(error ? error() : toError(signal.reason));
@@ -520,9 +526,37 @@ export function cancelOn<T>(signal: AbortSignal, source: Source<T>, error?: () =
       onAbort();
       return () => {};
     }
-    signal.addEventListener('abort', onAbort, { once: true });
-    return () => signal.removeEventListener('abort', onAbort);
+    return whenAborted(signal, onAbort);
   });
+}
+
+/**
+ * What each signal stops when it aborts. A listener per sequence would put thousands on a caller's
+ * signal (one per download), and Node warns of a leak past 10; so a signal gets one listener, which
+ * calls them all, and loses it when the last of them is disarmed.
+ */
+const stoppedBy = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `onAbort` when `signal` aborts; returns its disarm. */
+function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  let stops = stoppedBy.get(signal);
+  if (!stops) {
+    stops = new Set();
+    stoppedBy.set(signal, stops);
+    signal.addEventListener('abort', stopAll, { once: true });
+  }
+  const armed = stops;
+  armed.add(onAbort);
+  return () => {
+    armed.delete(onAbort);
+    if (armed.size > 0) return;
+    stoppedBy.delete(signal);
+    signal.removeEventListener('abort', stopAll);
+  };
+}
+
+function stopAll(this: AbortSignal): void {
+  for (const onAbort of stoppedBy.get(this) ?? []) onAbort();
 }
 
 function toError(reason: unknown): Error {

@@ -2,7 +2,8 @@
  * The combinators: what each computes, that each stays lazy (pulls only what is asked for), and
  * that each passes a stop on to its sources — over in-memory sources and over real sockets.
  */
-import { describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { poems } from '../../poetry/poems/index.ts';
 import { startFastServer, startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
 import {
@@ -151,6 +152,48 @@ describe('timeout and cancelOn', () => {
     controller.abort(new Error('stop'));
     await expect(reading).rejects.toThrow('stop');
     await eventually(() => stalled.stats.closedByClient === 1, 'the stalled server to see the hang-up');
+  });
+
+  /** A source whose first read never answers. */
+  const stalled = () => from<number>({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }) });
+
+  it('cancelOn: a thousand sequences under one signal share one listener, and aborting stops them all', async () => {
+    const controller = new AbortController();
+    const readings = Array.from({ length: 1000 }, () => toArray(cancelOn(controller.signal, stalled())));
+    await eventually(() => getEventListeners(controller.signal, 'abort').length > 0, 'the sequences to be armed');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort(new Error('stop'));
+    const outcomes = await Promise.allSettled(readings);
+    expect(
+      outcomes.filter((outcome) => outcome.status === 'rejected' && outcome.reason.message === 'stop'),
+    ).toHaveLength(1000);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('cancelOn: the listener goes with the last sequence that ends without an abort', async () => {
+    const { signal } = new AbortController();
+    expect(await toArray(cancelOn(signal, take(3, naturals())))).toEqual([0, 1, 2]);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  describe('on the fake clock', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it.each([2 ** 31, 3e9])('timeout(%d) fails a stalled read then, not before setTimeout gives up', async (ms) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      let outcome: unknown = 'reading';
+      const reading = toArray(timeout(ms, stalled())).catch((error: unknown) => {
+        outcome = error;
+      });
+      while (vi.getTimerCount() === 0) await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(ms - 1);
+      expect(outcome).toBe('reading');
+      await vi.advanceTimersByTimeAsync(1);
+      await reading;
+      expect(outcome).toBeInstanceOf(TimeoutError);
+    });
   });
 });
 
