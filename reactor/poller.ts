@@ -13,6 +13,7 @@
  * libuv's poll phase (with `setImmediate`), so every descriptor that became ready in the same libuv
  * iteration is handed to the reactor in one list — one hop per turn, not one per chunk.
  */
+import { longestTimeoutMs } from '../poetry/long-timeout.ts';
 import type { FileDescriptor } from './interfaces.ts';
 
 export type Interest = 'read' | 'write';
@@ -53,9 +54,6 @@ function isLibuvDescriptor(descriptor: FileDescriptor): descriptor is LibuvDescr
   return typeof candidate.isReadable === 'function' && typeof candidate.isWritable === 'function';
 }
 
-/** setTimeout's longest delay; a longer wait simply turns the loop once more. */
-const longestTimerMs = 2 ** 31 - 1;
-
 export class LibuvPoller implements Poller {
   readonly #readers = new Set<LibuvDescriptor>();
   readonly #writers = new Set<LibuvDescriptor>();
@@ -94,7 +92,8 @@ export class LibuvPoller implements Poller {
       if (this.#candidates.size > 0 || timeout === 0) {
         this.#scheduleFlush();
       } else if (timeout !== null) {
-        this.#timer = setTimeout(this.#flush, Math.min(longestTimerMs, Math.ceil(timeout * 1000)));
+        // setTimeout fires at once beyond its longest delay; a longer wait simply turns the loop once more.
+        this.#timer = setTimeout(this.#flush, Math.min(longestTimeoutMs, Math.ceil(timeout * 1000)));
       }
     });
   }

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Scheduler } from './clock.ts';
 import { ConnectionLost, ReactorAlreadyRunning, ReactorNotRunning } from './errors.ts';
 import type { FileDescriptor } from './interfaces.ts';
@@ -201,6 +201,27 @@ describe('Reactor loop (real libuv poller)', () => {
     await reactor.run();
     expect(far.active()).toBe(true);
     far.cancel();
+  });
+
+  it("a call due beyond setTimeout's 2^31 - 1 ms runs then, not before (fake timers and monotonic clock)", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const reactor = new Reactor();
+      let ran = false;
+      reactor.callLater(3e6, () => {
+        ran = true;
+        reactor.stop();
+      });
+      const running = reactor.run();
+      await vi.advanceTimersByTimeAsync(3e9 - 1);
+      expect(ran).toBe(false);
+      // The poller rounds a wait up to the next whole millisecond, so the call may run 1 ms late, never early.
+      await vi.advanceTimersByTimeAsync(2);
+      await running;
+      expect(ran).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stop() from outside the loop ends it', async () => {
