@@ -63,6 +63,20 @@ function abortOnFirstChunk(): { controller: AbortController; onEvent: (event: { 
   };
 }
 
+/** What `body` resolves to, and every process warning raised while it ran (they are emitted a tick late). */
+async function warningsDuring<T>(body: () => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const listen = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', listen);
+  try {
+    const value = await body();
+    await new Promise((resolve) => setImmediate(resolve));
+    return { value, warnings };
+  } finally {
+    process.off('warning', listen);
+  }
+}
+
 describe.each(tested)('model $name', (model) => {
   const exempt = new Set(exemptions[model.name]?.cases ?? []);
 
@@ -303,6 +317,36 @@ describe.each(tested)('model $name', (model) => {
     const addresses = [await refusingAddress(), reset.address, await refusingAddress()];
     const { results } = await fetchPoems(model, addresses);
     expect(codesOf(results)).toEqual(['REFUSED', 'RESET', 'REFUSED']);
+  });
+
+  conformance('thousands of downloads under one signal raise no process warning', async (world) => {
+    // Node warns past 10 abort listeners on one signal, so a listener per download shows from the
+    // 11th. Half the addresses refuse at once, half get a poem: both ends of a download are covered.
+    const server = await world.fast(kettle);
+    const refused = await refusingAddress();
+    const addresses = Array.from({ length: 2000 }, (_, index) => (index % 2 === 0 ? server.address : refused));
+    const { signal } = new AbortController();
+    const { value, warnings } = await warningsDuring(() => fetchPoems(model, addresses, { signal, concurrency: 50 }));
+    expect(warnings).toEqual([]);
+    expect(codesOf(value.results)).toEqual(addresses.map((_, index) => (index % 2 === 0 ? undefined : 'REFUSED')));
+  });
+
+  conformance("a timeout beyond setTimeout's range (2^31 ms and more) waits: the poems arrive", async (world) => {
+    // Node fires a setTimeout of more than 2^31 - 1 ms after 1 ms; this download takes longer than that.
+    const slow = await world.slow({ poem: kettle, numBytes: 50, delay: 0.002 });
+    const transformer = await world.transform();
+    const transform = { address: transformer.address, name: 'cummingsify' };
+    const { value, warnings } = await warningsDuring(async () => [
+      await fetchPoems(model, [slow.address], { timeoutMs: 2 ** 31 }),
+      await fetchPoems(model, [slow.address], { timeoutMs: 3e9, transform }),
+    ]);
+    const [plain, transformed] = value.map(({ results }) => results[0]);
+    expect(plain?.ok && plain.poem).toBe(kettle);
+    expect(transformed?.ok && [transformed.poem, transformed.transformError]).toEqual([
+      kettle.toLowerCase(),
+      undefined,
+    ]);
+    expect(warnings).toEqual([]);
   });
 
   concurrencyCase('holds more than 1,024 connections at once', async (world) => {
