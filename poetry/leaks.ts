@@ -6,6 +6,10 @@
  * `TCPServerWrap`, `Timeout`, …). A snapshot taken before a case is compared with the list after it,
  * once the case's servers are closed. Closing a socket takes a turn or two of the loop, so the check
  * polls for a short bounded time before it reports what is left.
+ *
+ * Only handles that keep the loop alive are listed, so what the process holds on purpose for its
+ * whole life is unref'd and never counts: `refusingAddress()`'s reservation, made during whichever
+ * case asks first, is not a leak of that case.
  */
 
 /** How many of each kind of resource are open now. */

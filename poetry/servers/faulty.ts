@@ -8,8 +8,8 @@
  * - `flaky`: resets the first `failFirst` connections at once and serves the poem to later ones,
  *   so a client's retries have something to recover from.
  *
- * The fifth failure, a port that refuses, needs no server: `refusingAddress` finds a port that
- * nothing listens on.
+ * The fifth failure, a port that refuses, needs no server: `refusingAddress` gives a port that
+ * nothing listens on and nothing else can be given for the life of the process.
  */
 import net from 'node:net';
 import type { Address } from '../contract.ts';
@@ -60,17 +60,69 @@ export function startFaultyServer(options: FaultyServerOptions): Promise<PoetryS
       else connection.sendAll(poem, () => connection.finish());
     },
   };
-  return startServer({ ...options, kind: 'faulty', serve: faults[options.mode] });
+  // A stalled connection never writes again, so only closing on the client's FIN shows it left.
+  return startServer({
+    ...options,
+    kind: 'faulty',
+    allowHalfOpen: options.mode !== 'stall',
+    serve: faults[options.mode],
+  });
 }
 
-/** A loopback address nothing listens on: a port the system just handed out, then closed again. */
-export async function refusingAddress(iface = '127.0.0.1'): Promise<Address> {
-  const probe = net.createServer();
+const reservations = new Map<string, Promise<Address>>();
+
+/**
+ * A loopback address that refuses connections for the life of the process: the same one on every
+ * call for an interface. Handing out a port that was merely free raced with the next servers on
+ * port 0, which could be given it (the faults scenario then got a poem where it expected REFUSED).
+ *
+ * The port is the local end of a connection we hold to a listener of our own, closed once it has
+ * accepted. Nothing listens on it, so a connect is refused; a live socket is bound to it, so the
+ * system never hands it to a server asking for port 0. The client end binds its port explicitly
+ * (`localAddress`) rather than taking one from `connect()`: ports `connect()` picks are shared with
+ * other connects, and a connect to the address could then be given that same port as its source
+ * and connect to itself (seen about once in 10,000 connects on Linux). An explicitly bound port is
+ * never a source for `connect()`. What this cannot stop is a server asked for that very port by
+ * number (Node sets SO_REUSEADDR): nothing in the project asks for an ephemeral port by number.
+ * Both ends are unref'd, so they neither keep the process alive nor count as a leak.
+ */
+export function refusingAddress(iface = '127.0.0.1'): Promise<Address> {
+  let reserved = reservations.get(iface);
+  if (reserved === undefined) {
+    reserved = reserve(iface);
+    reservations.set(iface, reserved);
+    // A failed attempt is not kept: the next call tries again.
+    reserved.catch(() => reservations.delete(iface));
+  }
+  return reserved;
+}
+
+async function reserve(iface: string): Promise<Address> {
+  const listener = net.createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: iface }, resolve);
+    listener.once('error', reject);
+    listener.listen({ port: 0, host: iface }, resolve);
   });
-  const { address, port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return { host: address, port };
+  listener.unref();
+  try {
+    const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+    const holder = net.connect({
+      port: (listener.address() as net.AddressInfo).port,
+      host: iface,
+      localAddress: iface,
+    });
+    await new Promise<void>((resolve, reject) => {
+      holder.once('error', reject);
+      holder.once('connect', resolve);
+    });
+    const peer = await accepted;
+    for (const end of [holder, peer]) {
+      end.unref();
+      end.on('error', () => {});
+    }
+    return { host: holder.localAddress ?? iface, port: holder.localPort ?? 0 };
+  } finally {
+    // Closing the listener leaves the accepted connection open; only new connects are turned away.
+    listener.close();
+  }
 }

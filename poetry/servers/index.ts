@@ -2,7 +2,7 @@
 export { type ClassicServers, type ClassicServersOptions, startClassicServers } from './classic.ts';
 export { type FastServerOptions, startFastServer } from './fast.ts';
 export { type FaultMode, type FaultyServerOptions, faultModes, refusingAddress, startFaultyServer } from './faulty.ts';
-export type { ListenOptions, PoetryServer, ServerKind, ServerStats } from './server.ts';
+export { connectionLine, type ListenOptions, type PoetryServer, type ServerKind, type ServerStats } from './server.ts';
 export {
   type SlowPoetryServer,
   type SlowSchedule,
@@ -10,5 +10,5 @@ export {
   slowSchedule,
   startSlowServer,
 } from './slow.ts';
-export { startTransformServer, type TransformServerOptions } from './transform.ts';
+export { defaultMaxRequest, startTransformServer, type TransformServerOptions } from './transform.ts';
 export { isTransformName, type TransformName, transforms } from './transforms.ts';

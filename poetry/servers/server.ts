@@ -5,6 +5,11 @@
  *
  * The stats are what tests observe from the server's side: `maxActive` proves a client's concurrency
  * limit, `closedByClient` proves a cancelled client really hung up, `bytesSent` what left the server.
+ *
+ * Two rules keep a server from making a broken download look whole. A client's FIN means it has
+ * nothing more to say, not that it wants no more poetry, so connections stay half-open and the poem
+ * goes on (`nc -N` gets all of it). And `close()` resets every connection whose poem is not fully
+ * flushed: a clean FIN there would tell the client a cut poem was complete.
  */
 import net from 'node:net';
 import { type Address, formatAddress } from '../contract.ts';
@@ -28,7 +33,10 @@ export interface PoetryServer {
   readonly kind: ServerKind;
   readonly address: Address;
   readonly stats: Readonly<ServerStats>;
-  /** Stops listening, destroys open connections and clears their timers; resolves once all are closed. */
+  /**
+   * Stops listening, resets every connection whose poem is not fully sent (so no client takes a cut
+   * poem for a whole one), clears their timers; resolves once all are closed.
+   */
   close(): Promise<void>;
 }
 
@@ -66,7 +74,10 @@ export interface ServerSetup extends ListenOptions {
   readonly kind: ServerKind;
   /** Serve one connection at a time; others are accepted and wait their turn, like the classic blocking server. */
   readonly serial?: boolean;
-  /** Keep the write side open after the client half-closes (the transform server's raw mode needs it). */
+  /**
+   * Keep sending after the client half-closes; default true. Only a kind that never writes again
+   * (the stall fault) turns it off: half-open, it would never notice a client that left.
+   */
   readonly allowHalfOpen?: boolean;
   readonly serve: (connection: PoetryConnection) => void;
 }
@@ -75,11 +86,11 @@ const sliceBytes = 64 * 1024;
 
 export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
   const stats: ServerStats = { connections: 0, active: 0, maxActive: 0, bytesSent: 0, closedByClient: 0 };
-  const open = new Set<PoetryConnection>();
+  const open = new Set<TrackedConnection>();
   const waiting: Array<() => void> = [];
-  const server = net.createServer({ allowHalfOpen: setup.allowHalfOpen ?? false });
+  const server = net.createServer({ allowHalfOpen: setup.allowHalfOpen ?? true });
 
-  const begin = (socket: net.Socket, connection: PoetryConnection & { started: boolean }): void => {
+  const begin = (socket: net.Socket, connection: TrackedConnection): void => {
     connection.started = true;
     stats.active += 1;
     stats.maxActive = Math.max(stats.maxActive, stats.active);
@@ -90,7 +101,10 @@ export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
   server.on('connection', (socket) => {
     stats.connections += 1;
     setup.log?.(
-      `${setup.kind} server ${formatAddress(address)}: connection ${stats.connections} from ${socket.remoteAddress}:${socket.remotePort}`,
+      connectionLine(setup.kind, address, stats.connections, {
+        host: socket.remoteAddress ?? '',
+        port: socket.remotePort ?? 0,
+      }),
     );
     // A client may hang up or reset at any moment; that is an event to count, never a crash.
     socket.on('error', () => {});
@@ -140,7 +154,7 @@ export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
         waiting.length = 0;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         const sockets = [...open].map(({ socket }) => new Promise((resolve) => socket.once('close', resolve)));
-        for (const connection of open) connection.drop();
+        for (const connection of open) connection.abandon();
         await Promise.all([stopped, ...sockets]);
         // The server's close callback runs on the next tick, before libuv has released its handle;
         // that happens in the loop's close phase, which follows the check phase of the next turn.
@@ -151,7 +165,18 @@ export async function startServer(setup: ServerSetup): Promise<PoetryServer> {
   };
 }
 
-function trackConnection(socket: net.Socket, stats: ServerStats): PoetryConnection & { started: boolean } {
+/** The line every kind logs per accepted connection, e.g. `slow server 127.0.0.1:10001: connection 3 from 127.0.0.1:50412`. */
+export function connectionLine(kind: string, server: Address, count: number, peer: Address): string {
+  return `${kind} server ${formatAddress(server)}: connection ${count} from ${formatAddress(peer)}`;
+}
+
+interface TrackedConnection extends PoetryConnection {
+  started: boolean;
+  /** What `close()` does to a connection still open: a reset, unless its poem is already all sent. */
+  abandon(): void;
+}
+
+function trackConnection(socket: net.Socket, stats: ServerStats): TrackedConnection {
   let closed = false;
   let serverDone = false;
   let timer: NodeJS.Timeout | undefined;
@@ -208,6 +233,11 @@ function trackConnection(socket: net.Socket, stats: ServerStats): PoetryConnecti
     reset() {
       serverDone = true;
       socket.resetAndDestroy();
+    },
+    abandon() {
+      // `writableFinished`: our FIN went out after the last byte, so the client has the whole poem.
+      if (socket.writableFinished) socket.destroy();
+      else this.reset();
     },
     every: (seconds, tick) => schedule(seconds, tick, true),
     after: (seconds, fn) => schedule(seconds, fn, false),

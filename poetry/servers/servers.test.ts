@@ -4,10 +4,12 @@
  * so these tests hold whichever models exist.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeNetstring, NetstringDecoder } from '../netstring.ts';
 import { generatePoem, poems } from '../poems/index.ts';
 import {
+  defaultMaxRequest,
   type PoetryServer,
   refusingAddress,
   slowSchedule,
@@ -28,6 +30,17 @@ async function track<T extends { close(): Promise<void> }>(server: Promise<T>): 
 afterEach(async () => {
   await Promise.all(started.splice(0).map((server) => server.close()));
 });
+
+/** Local ports of this machine's IPv4 TCP sockets on loopback, from the kernel's own table (Linux). */
+function boundLoopbackPorts(): number[] {
+  return readFileSync('/proc/net/tcp', 'latin1')
+    .split('\n')
+    .slice(1)
+    .flatMap((line) => {
+      const local = /^\s*\d+: 0100007F:([0-9A-F]{4}) /.exec(line);
+      return local ? [Number.parseInt(local[1]!, 16)] : [];
+    });
+}
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 const isUtf8 = (bytes: Uint8Array) => {
@@ -152,14 +165,14 @@ describe('transform server', () => {
     ['a length with a leading zero', Buffer.from('07:fail.ab,')],
     ['a length that is not a number', Buffer.from('x5:a.bcd,')],
     ['a missing comma', Buffer.from('6:fail.a;')],
-    ['a request over maxLength', request('cummingsify', 'x'.repeat(200))],
+    ['a request over maxRequest', request('cummingsify', 'x'.repeat(200))],
     [
       'a poem that is not UTF-8',
       Buffer.concat([Buffer.from('14:cummingsify.'), Buffer.from([0xff, 0xfe]), Buffer.from(',')]),
     ],
   ];
   it.each(badRequests)('closes without a reply on %s, and keeps serving', async (_what, bad) => {
-    const server = await track(startTransformServer({ maxLength: 100 }));
+    const server = await track(startTransformServer({ maxRequest: 100 }));
     const refused = await rawExchange(server.address, { write: bad });
     expect(refused.data.length).toBe(0);
     const next = await rawExchange(server.address, { write: request('cummingsify', 'STILL HERE') });
@@ -185,6 +198,26 @@ describe('transform server', () => {
     const server = await track(startTransformServer({ raw: 'fail' }));
     const { data } = await rawExchange(server.address, { write: 'a poem', halfClose: true });
     expect(data.length).toBe(0);
+  });
+
+  it('by default a few MB is the cap: a netstring declaring more is reset at once, before any payload is sent', async () => {
+    const server = await track(startTransformServer());
+    const client = openRawClient(server.address, { write: `${defaultMaxRequest + 1}:cummingsify.` });
+    const closed = await client.done;
+    expect(closed.data.length).toBe(0);
+    expect(closed.errorCode).toBe('ECONNRESET');
+    // The cut-off request cost the server nothing it kept: it serves the next one.
+    const next = await rawExchange(server.address, { write: request('cummingsify', 'STILL HERE') });
+    expect(decodeReply(next.data)).toBe('still here');
+  });
+
+  it('raw mode: a request past the cap is reset as soon as the bytes exceed it, without waiting for its end', async () => {
+    const server = await track(startTransformServer({ raw: 'cummingsify', maxRequest: 64 * 1024 }));
+    // The client never half-closes: only the cap can end this exchange.
+    const client = openRawClient(server.address, { write: Buffer.alloc(64 * 1024 + 1, 0x61) });
+    const { data, errorCode } = await client.done;
+    expect(data.length).toBe(0);
+    expect(['ECONNRESET', 'EPIPE']).toContain(errorCode);
   });
 });
 
@@ -238,6 +271,35 @@ describe('faulty server', () => {
     const { errorCode } = await rawExchange(address);
     expect(errorCode).toBe('ECONNREFUSED');
   });
+
+  it('refusingAddress stays refused for the whole run: its port stays bound by a socket of ours, and servers started on free ports later never get it', async () => {
+    const address = await refusingAddress();
+    expect(await refusingAddress()).toEqual(address);
+    // Bound, not merely free when it was handed out: free, the next server on port 0 could take it.
+    expect(boundLoopbackPorts()).toContain(address.port);
+    const servers = await Promise.all(Array.from({ length: 200 }, () => track(startFastServer({ poem: 'x' }))));
+    expect(servers.map((server) => server.address.port)).not.toContain(address.port);
+    expect((await rawExchange(address)).errorCode).toBe('ECONNREFUSED');
+  });
+});
+
+describe('a client that half-closes', () => {
+  const big = generatePoem(16_000_000, 5);
+  const ferry = Buffer.from(poems['night-ferry'].text);
+  const kinds: Array<[string, () => Promise<PoetryServer>, Buffer]> = [
+    ['slow', () => startSlowServer({ poem: ferry, numBytes: 100, delay: 0.002 }), ferry],
+    ['fast', () => startFastServer({ poem: big }), big],
+    ['faulty (flaky, serving)', () => startFaultyServer({ mode: 'flaky', failFirst: 0, poem: big }), big],
+  ];
+  it.each(kinds)(
+    '%s: a client that calls end() right after connecting still gets the whole poem',
+    async (_kind, start, poem) => {
+      const server = await track(start());
+      const { data, errorCode } = await rawExchange(server.address, { halfClose: true });
+      expect(errorCode).toBeUndefined();
+      expect(data.equals(poem)).toBe(true);
+    },
+  );
 });
 
 describe('shutting down', () => {
@@ -262,6 +324,17 @@ describe('shutting down', () => {
     expect(left.filter((kind) => kind !== 'Timeout')).toEqual([]);
     expect(left.length).toBeLessThanOrEqual(timersBefore);
     for (const server of servers) expect(server.stats.active).toBe(0);
+  });
+
+  it('close() mid-poem resets the connections still sending, so a client cannot take a cut poem for a whole one', async () => {
+    const poem = poems['night-ferry'].text;
+    const server = await startSlowServer({ poem, numBytes: 10, delay: 0.01 });
+    const client = openRawClient(server.address);
+    await eventually(() => server.stats.bytesSent > 0, 'the first slice');
+    await server.close();
+    const { data, errorCode } = await client.done;
+    expect(errorCode).toBe('ECONNRESET');
+    expect(data.length).toBeLessThan(Buffer.byteLength(poem));
   });
 
   it('close() can be called twice', async () => {
