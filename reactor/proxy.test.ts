@@ -1,13 +1,16 @@
 /**
- * The caching, cancelling proxy over real loopback sockets: the first download is cached, and a
- * client that hangs up early makes the proxy close its upstream connection.
+ * The caching, cancelling proxy over real loopback sockets: the first download is cached, a client
+ * whose connection breaks early makes the proxy close its upstream connection, and a failed
+ * upstream reaches the client as a reset, never as an empty poem.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Address } from '../poetry/contract.ts';
 import { poems } from '../poetry/poems/index.ts';
-import { type PoetryServer, startSlowServer } from '../poetry/servers/index.ts';
-import { type ProxyServer, startProxyServer } from './proxy.ts';
+import { type PoetryServer, refusingAddress, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
+import { UsageError } from '../poetry/servers/serve-kind.ts';
+import { openRawClient, rawExchange } from '../poetry/servers/test-client.ts';
+import { type ProxyServer, proxyServeKind, startProxyServer } from './proxy.ts';
 
 const poem = poems.kettle.text;
 const open: { close(): Promise<void> }[] = [];
@@ -52,15 +55,74 @@ describe('poetry proxy 3.0', () => {
     expect(proxy.stats.connections).toBe(3);
   });
 
-  it('cancels the upstream download when the client hangs up first: the slow server sees its connection closed', async () => {
+  it('cancels the upstream download when the client aborts first: the slow server sees its connection closed', async () => {
     const [upstream, proxy] = await setUp({ numBytes: 10, delay: 0.2 });
     const client = net.connect(proxy.address.port, proxy.address.host);
     client.on('error', () => {});
     await until(() => upstream.stats.active === 1, 'the proxy to connect upstream');
-    client.destroy();
+    // A reset, not a FIN: a FIN only says the client has nothing more to say (see the half-close case).
+    client.resetAndDestroy();
     await until(() => upstream.stats.closedByClient === 1, 'the upstream connection to be closed');
     await until(() => upstream.stats.active === 0, 'the upstream connection to end');
     expect(proxy.stats.closedByClient).toBe(1);
     expect(proxy.service.poem).toBeUndefined();
+  });
+
+  it('resets the client when upstream fails, instead of a clean close that passes for an empty poem', async () => {
+    const proxy = await startProxyServer({ upstream: await refusingAddress() });
+    open.push(proxy);
+    const { data, errorCode } = await rawExchange(proxy.address);
+    expect(errorCode).toBe('ECONNRESET');
+    expect(data.length).toBe(0);
+  });
+
+  it('never caches a failure: after an upstream reset, the next client gets the poem from upstream', async () => {
+    const upstream = await startFaultyServer({ mode: 'flaky', failFirst: 1, poem });
+    open.push(upstream);
+    const proxy = await startProxyServer({ upstream: upstream.address });
+    open.push(proxy);
+    expect((await rawExchange(proxy.address)).errorCode).toBe('ECONNRESET');
+    expect(proxy.service.poem).toBeUndefined();
+    const second = await rawExchange(proxy.address);
+    expect(second.errorCode).toBeUndefined();
+    expect(second.data.toString('utf8')).toBe(poem);
+    expect(upstream.stats.connections).toBe(2);
+  });
+
+  it('a client that half-closes right after connecting still gets the whole poem', async () => {
+    const [, proxy] = await setUp({ numBytes: 100, delay: 0.002 });
+    const { data, errorCode } = await rawExchange(proxy.address, { halfClose: true });
+    expect(errorCode).toBeUndefined();
+    expect(data.toString('utf8')).toBe(poem);
+  });
+
+  it('close() resets a client still waiting for its poem', async () => {
+    const [upstream, proxy] = await setUp({ numBytes: 10, delay: 0.2 });
+    const client = openRawClient(proxy.address);
+    await until(() => upstream.stats.active === 1, 'the proxy to connect upstream');
+    await proxy.close();
+    const { data, errorCode } = await client.done;
+    expect(errorCode).toBe('ECONNRESET');
+    expect(data.length).toBe(0);
+  });
+
+  it('logs one line per connection, like every other kind', async () => {
+    const [, proxy] = await setUp({ numBytes: 4096, delay: 0.001 });
+    const lines: string[] = [];
+    const logging = await startProxyServer({ upstream: proxy.address, log: (line) => lines.push(line) });
+    open.push(logging);
+    await rawExchange(logging.address);
+    await rawExchange(logging.address);
+    const at = `proxy server 127\\.0\\.0\\.1:${logging.address.port}`;
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${at}: connection 1 from 127\\.0\\.0\\.1:\\d+$`));
+    expect(lines[1]).toMatch(new RegExp(`^${at}: connection 2 from 127\\.0\\.0\\.1:\\d+$`));
+  });
+});
+
+describe('serve proxy', () => {
+  it('an --upstream that is not an address is a usage error (exit 2), not a failure to start', async () => {
+    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(UsageError);
+    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(/--upstream: invalid address "abc"/);
   });
 });
