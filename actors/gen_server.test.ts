@@ -1,5 +1,5 @@
 /**
- * The gen_server-like behaviour against the checklist (shared/specs/actors.md, A7): replies,
+ * The gen_server-like behaviour against the Erlang checklist (A7 in actors/README.md): replies,
  * call timeouts and dead servers as the caller's errors, casts that never fail, deferred replies.
  */
 import { describe, expect, it } from 'vitest';

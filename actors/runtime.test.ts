@@ -1,5 +1,5 @@
 /**
- * The runtime against the Erlang checklist (shared/specs/actors.md, A1–A5): one case per
+ * The runtime against the Erlang checklist (A1–A5 in actors/README.md): one case per
  * statement, numbered as there. Processes run for real on the event loop; waits are bounded by
  * `after` and assertions are about order and reasons, never about how long anything took.
  * Timeouts beyond setTimeout's 2^31 - 1 ms — `receive … after`, and through it a gen_server call

@@ -1,5 +1,5 @@
 /**
- * Supervisors against the checklist (shared/specs/actors.md, A6), following the cases of OTP's
+ * Supervisors against the Erlang checklist (A6 in actors/README.md), following the cases of OTP's
  * supervisor_SUITE: start order, restart types, the three strategies and the dynamic one, the
  * restart intensity, shutdown order and brutal_kill versus a shutdown timeout, and nesting.
  */

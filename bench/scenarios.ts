@@ -3,7 +3,7 @@
  * what every result must be, and what the ideal time is. The harness, the server process and the
  * model process all read these plain descriptions, so a scenario is defined once, here.
  *
- * Each scenario has a full size (the default `npm run bench`) and a quick size (`--quick`, seconds,
+ * Each scenario has a full size (the default `npm run bench`) and a quick size (`--quick`, about a minute in all,
  * for CI and the tests); the quick size keeps the same shape with fewer connections and faster
  * schedules, so a quick run exercises exactly the code paths a full run measures.
  */
@@ -56,7 +56,7 @@ export interface ScenarioSpec {
   readonly skip?: Readonly<Record<string, string>>;
   /** Descriptors the client needs at once (sockets), for the ulimit warning. */
   readonly descriptors: number;
-  /** The issue's target for every model, from the series' peers (`shared/specs/peers.md`). */
+  /** The target every model is held to, set from what the series' own clients achieve. */
   readonly goal?: Goal;
 }
 

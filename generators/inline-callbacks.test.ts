@@ -1,5 +1,5 @@
 /**
- * The driver against section 8 (I1–I13) and section 9 (A1–A5) of `shared/specs/deferred.md`.
+ * The driver against section 8 (I1–I13) and section 9 (A1–A5) of the Deferred checklist (see generators/README.md).
  * Each `describe` names the statement it checks; deliberate differences are listed in README.md.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

@@ -16,6 +16,7 @@ import { type CommandSpec, FileError, helpText, type Run, runCommand } from './c
 import { formatAddress } from './contract.ts';
 import { classicPoems, findPoem, generatePoem, poems } from './poems/index.ts';
 import {
+  defaultMaxRequest,
   type FaultMode,
   faultModes,
   isTransformName,
@@ -136,12 +137,16 @@ export const serveKinds: Record<string, ServeKind> = {
         value: '<transform>',
         help: 'raw mode: read the poem until the client half-closes, reply with this transform',
       },
-      'max-length': { type: 'string', value: '<n>', help: 'longest request accepted, in bytes (default 256 MiB)' },
+      'max-request': {
+        type: 'string',
+        value: '<bytes>',
+        help: `longest request accepted; a longer one is reset at once (default ${defaultMaxRequest / 2 ** 20} MiB)`,
+      },
     },
     async start(values, listen) {
       const raw = rawTransform(values.raw);
-      const maxLength = numberOption(values, 'max-length', { integer: true, min: 0 });
-      const server = await startTransformServer({ ...listen, raw, maxLength });
+      const maxRequest = numberOption(values, 'max-request', { integer: true, min: 0 });
+      const server = await startTransformServer({ ...listen, raw, maxRequest });
       const how =
         raw === undefined ? `netstrings (${Object.keys(transforms).join(', ')})` : `raw half-close with ${raw}`;
       return { banner: [`transform server serving ${how} on ${formatAddress(server.address)}`], close: server.close };
@@ -246,15 +251,11 @@ function table(rows: readonly (readonly [string, string])[]): string[] {
 }
 
 function kindSpec(name: string, kind: ServeKind): CommandSpec {
-  // An option that leaves its description to the kind's help lines still gets a line of its own.
-  const own = Object.fromEntries(
-    Object.entries(kind.options).map(([option, spec]) => [option, { ...spec, help: spec.help ?? 'see below' }]),
-  );
   return {
     name: 'serve',
     usage: [`${name} [options]`],
     description: kind.summary,
-    options: { ...own, ...commonOptions(kind.ports ?? 1) },
+    options: { ...kind.options, ...commonOptions(kind.ports ?? 1) },
     ...(kind.help !== undefined && { notes: [kind.help.join('\n')] }),
     exitCodes,
   };

@@ -161,9 +161,10 @@ export async function startProxyServer(options: ListenOptions & { readonly upstr
 
 /** `npm run serve -- proxy --upstream host:port`: the entry for serve.ts's table of kinds. */
 export const proxyServeKind: ServeKind = {
-  summary: 'caching poetry proxy 3.0 on the reactor: fetches --upstream once, cancels it if the client leaves',
-  help: ['--upstream <host:port>  the poetry server to fetch the poem from (required)'],
-  options: { upstream: { type: 'string' } },
+  summary: 'caching poetry proxy 3.0 on the reactor: fetches --upstream once; a failed upstream resets the client',
+  options: {
+    upstream: { type: 'string', value: '<host:port>', help: 'the poetry server to fetch the poem from (required)' },
+  },
   async start(values, listen) {
     if (typeof values.upstream !== 'string') throw new UsageError('proxy needs --upstream <host:port>');
     let upstream: Address;

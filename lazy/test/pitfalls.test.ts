@@ -1,5 +1,5 @@
 /**
- * Each early-exit semantic and each known pitfall in `shared/specs/lazy.md` (C2, C3 1–9), as a
+ * Each early-exit semantic and each known pitfall of lazy iterator libraries (C2, C3 1–9 in lazy/README.md), as a
  * test showing that ours does not have it. Where the pitfall is a property of the language itself
  * (an async generator's queued `return()`), the test first shows it happening natively.
  */

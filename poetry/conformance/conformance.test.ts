@@ -1,7 +1,7 @@
 /**
  * The conformance suite: what every model in the registry must do, checked against real servers on
  * loopback. Each case runs once per model (`MODELS=a,b` picks some); a model passes it unchanged or
- * not at all. The cases cover what the series' own clients got wrong (see shared/specs/peers.md):
+ * not at all. The cases cover what the series' own clients got wrong:
  * a refused address losing the other poems, an all-failed run, a UTF-8 character split across reads,
  * more than 1,024 connections at once.
  *

@@ -9,11 +9,8 @@ import type { ListenOptions } from './server.ts';
 
 export { UsageError };
 
-/**
- * A kind's options, as `poetry/command-line.ts` reads them. An option without its own `help` is
- * described in the kind's `help` lines instead (the proxy's still is).
- */
-export type OptionSpecs = Readonly<Record<string, Omit<OptionSpec, 'help'> & { readonly help?: string }>>;
+/** A kind's options, as `poetry/command-line.ts` reads them, each with its help line. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** What the command line said, by option name; a kind reads only its own options and the common ones. */
 export type OptionValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
