@@ -150,7 +150,7 @@ function* transformPoem(
   });
   try {
     const socket = yield* connect(transform.address, timeLeft(deadline));
-    if (socket === TIMEOUT) return failed(`no reply within ${timeoutMs} ms`);
+    if (socket === TIMEOUT) return failed(poetryErrors.noReplyWithin(timeoutMs));
     const raw = transform.protocol === 'raw';
     write(socket, raw ? Buffer.from(poem) : encodeNetstring(`${transform.name}.${poem}`));
     if (raw) shutdownWrite(socket);
@@ -158,7 +158,7 @@ function* transformPoem(
     const decoder = new PoemDecoder(transform.address);
     for (;;) {
       const message = yield* recv(socket, timeLeft(deadline));
-      if (message === TIMEOUT) return failed(`no reply within ${timeoutMs} ms`);
+      if (message === TIMEOUT) return failed(poetryErrors.noReplyWithin(timeoutMs));
       if (message.type === 'tcp_error') throw message.error;
       if (message.type === 'tcp_closed') {
         if (!raw) return failed('the transform server closed without a reply');

@@ -202,7 +202,7 @@ async function transformPoem(
   } catch (error) {
     if (options.signal?.aborted) throw error;
     const why = connection.timedOut
-      ? `no reply within ${options.timeoutMs} ms`
+      ? poetryErrors.noReplyWithin(options.timeoutMs)
       : toPoetryError(error, transform.address).message;
     const transformError = poetryErrors.transformFailed(transform.address, why, error);
     return { poem, transformError };

@@ -73,7 +73,7 @@ function* transformPoem(
     if (error instanceof CancelledError) throw error;
     const why =
       error instanceof TimeoutError
-        ? `no reply within ${options.timeoutMs} ms`
+        ? poetryErrors.noReplyWithin(options.timeoutMs)
         : toPoetryFailure(error, transform.options.address).message;
     const transformError = poetryErrors.transformFailed(transform.options.address, why, error);
     return { poem, transformError };

@@ -40,6 +40,8 @@ const milliseconds = new Intl.NumberFormat('en', {
 export const poetryErrors = {
   timeout: (address: Address | string, ms: number) =>
     new PoetryError('TIMEOUT', address, `no complete poem within ${milliseconds.format(ms)} ms`),
+  /** Why a transform that timed out failed, for `transformFailed`; `ms` printed as `timeout` prints it. */
+  noReplyWithin: (ms: number | undefined) => `no reply within ${ms === undefined ? '?' : milliseconds.format(ms)} ms`,
   cancelled: (address: Address | string) => new PoetryError('CANCELLED', address, 'download cancelled'),
   reset: (address: Address | string) =>
     new PoetryError('RESET', address, 'connection closed abnormally before the poem was complete'),

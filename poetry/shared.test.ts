@@ -74,4 +74,9 @@ describe('poetryErrors.timeout', () => {
     expect(poetryErrors.timeout('a:1', 5000).message).toBe('a:1: no complete poem within 5000 ms');
     expect(poetryErrors.timeout('a:1', 123456.7).message).toBe('a:1: no complete poem within 123457 ms');
   });
+
+  it("prints a transform's limit the same way", () => {
+    expect(poetryErrors.noReplyWithin(1e-9 * 1000)).toBe('no reply within 0.000001 ms');
+    expect(poetryErrors.noReplyWithin(5000)).toBe('no reply within 5000 ms');
+  });
 });

@@ -253,7 +253,7 @@ class TransformClientFactory extends OneOutcomeFactory implements Download {
     this.transform = transform;
     this.#callback = callback;
     this.startTimeout(reactor, timeoutMs, () => {
-      this.transformFailed(`no reply within ${timeoutMs} ms`);
+      this.transformFailed(poetryErrors.noReplyWithin(timeoutMs));
       this.connector?.disconnect();
     });
   }

@@ -313,7 +313,7 @@ function transformed(
     (failure) => {
       if (failure.check(CancelledError)) return failure;
       const why = failure.check(TimeoutError)
-        ? `no reply within ${timeoutMs} ms`
+        ? poetryErrors.noReplyWithin(timeoutMs)
         : toPoetryError(
             failure.value instanceof Error ? (failure.value.cause ?? failure.value) : failure.value,
             options.address,
