@@ -69,7 +69,8 @@ export const actorsModel: Model = {
     'Each download is a process that blocks on recv over a passive socket and sends its poem to main as a message; ' +
     'main counts DOWN messages to know when all are done. Failures are exit reasons, retries are a supervisor ' +
     'restarting a transient worker, timeouts are receive…after, cancelling is an exit signal.',
-  files: ['actors/client.ts', 'actors/runtime.ts', 'actors/supervisor.ts', 'actors/tcp.ts', 'actors/gen_server.ts'],
+  clientFiles: ['actors/client.ts'],
+  runtimeFiles: ['actors/runtime.ts', 'actors/supervisor.ts', 'actors/tcp.ts', 'actors/gen_server.ts'],
   getPoems,
 };
 

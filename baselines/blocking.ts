@@ -38,6 +38,7 @@ export const blockingModel: Model = {
     'turn, so a slow first server holds up all the rest and the wall time is the sum of the schedules. The ' +
     'download itself is the promises baseline’s; only the loop that collects the results differs. It still ' +
     'honours timeouts, retries, the transform, cancellation and progress events, one task at a time.',
-  files: ['baselines/blocking.ts', 'baselines/promises.ts'],
+  clientFiles: ['baselines/blocking.ts'],
+  runtimeFiles: ['baselines/promises.ts'],
   getPoems,
 };

@@ -261,6 +261,7 @@ export const promisesModel: Model = {
     'all the sockets open under it. Retries are a loop, the concurrency limit is p-limit, and `Promise.allSettled` ' +
     'collects the results in input order. Look at how little of the concurrency shows: the event loop is ' +
     'there, but `await` hides it.',
-  files: ['baselines/promises.ts'],
+  clientFiles: ['baselines/promises.ts'],
+  runtimeFiles: [],
   getPoems,
 };

@@ -65,7 +65,8 @@ export const rawClient: Model = {
   summary:
     'Plain net sockets and a counter: the smallest client that does the job, the practical limit for Node. ' +
     'Every model is reported as a ratio to it.',
-  files: ['bench/raw-client.ts'],
+  clientFiles: ['bench/raw-client.ts'],
+  runtimeFiles: [],
   getPoems(addresses, options = {}) {
     return new Promise((resolve) => {
       const results = new Array<PoemResult>(addresses.length);

@@ -189,6 +189,7 @@ export const generatorsModel: Model = {
     'retries are a for loop, the limit is a DeferredSemaphore acquired at a yield and released in a finally, ' +
     'and cancelling a task ' +
     'cancels the Deferred its generator is waiting on, which throws CancelledError in at that yield.',
-  files: ['generators/client.ts', 'generators/inline-callbacks.ts', 'reactor/deferred-client.ts'],
+  clientFiles: ['generators/client.ts'],
+  runtimeFiles: ['generators/inline-callbacks.ts', 'reactor/deferred-client.ts'],
   getPoems: (addresses, options = {}) => runOnReactor((reactor) => getPoems(reactor, addresses, options)),
 };

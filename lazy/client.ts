@@ -324,6 +324,7 @@ export const lazyModel: Model = {
     'Combinators (`lines`, `map`, `take`, `merge`, `timeout`, …) stay lazy and pass a stop back to the socket. ' +
     'Look for the catch the Haskell series shows: demand-driven reading alone would read the servers one ' +
     'after another; the concurrency comes from `fork`, a background reader per server like `forkIO`.',
-  files: ['lazy/client.ts', 'lazy/combinators.ts', 'lazy/contents.ts', 'lazy/lazy.ts'],
+  clientFiles: ['lazy/client.ts'],
+  runtimeFiles: ['lazy/combinators.ts', 'lazy/contents.ts', 'lazy/lazy.ts'],
   getPoems: (addresses, options) => lazyPoems(addresses, options),
 };

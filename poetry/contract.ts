@@ -128,8 +128,17 @@ export interface Model {
   readonly title: string;
   /** One paragraph: the idea of the model and what to look for when reading it. */
   readonly summary: string;
-  /** The source files that implement it, relative to the project root, the client first. */
-  readonly files: readonly string[];
+  /**
+   * The client: the files written for the reader, in the model's idiom, relative to the project
+   * root. Its parts are read from these files alone (see `parts.ts`).
+   */
+  readonly clientFiles: readonly string[];
+  /**
+   * What the client stands on and did not write for this job: its runtime (a reactor, a Deferred
+   * chain, an actor scheduler…) and code shared with other models. Listed for the reader; parts are
+   * never read from here, and a client that takes a part from here says so with a `#uses` line.
+   */
+  readonly runtimeFiles: readonly string[];
   /** The edge adapter: fetch every poem, never reject; failures are `{ ok: false }` results. */
   getPoems(addresses: readonly Address[], options?: GetPoemsOptions): Promise<PoemResult[]>;
 }

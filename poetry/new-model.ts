@@ -67,7 +67,8 @@ export const ${identifier(name)}: Model = {
   name: '${name}',
   title: '${name} (new model)',
   summary: 'A new model: describe its idea in one paragraph.',
-  files: ['${name}/client.ts'],
+  clientFiles: ['${name}/client.ts'],
+  runtimeFiles: [],
   getPoems,
 };
 `;

@@ -1,6 +1,11 @@
 /**
  * The parts of a poetry client. Every model's client marks each part with a region
- * (`// #region connect` … `// #endregion`), so two models can be read side by side, part for part.
+ * (`// #region connect` … `// #endregion`) in its client files, so two models can be read side by
+ * side, part for part. A part the client takes whole from shared code is a pointer instead,
+ * `// #uses connect, receive: getPoetry (reactor/get-poetry.ts)`, so the reader sees what is the
+ * model's own and where the rest lives. A part the model has no place for is declared
+ * `// #region <part> — not applicable: <reason>` + `// #endregion`. Runtime and library files mark
+ * no parts.
  */
 export const clientParts = [
   { name: 'connect', what: 'open a connection to one server' },
@@ -10,7 +15,8 @@ export const clientParts = [
   { name: 'timeout', what: 'give up on a download that takes too long' },
   { name: 'cancel', what: 'stop everything when the caller aborts' },
   { name: 'transform', what: 'send the poem through the transform server, keeping the original on failure' },
-  { name: 'limit', what: 'keep at most K downloads in flight (and retry failed ones)' },
+  { name: 'limit', what: 'keep at most K downloads in flight' },
+  { name: 'retry', what: 'try a failed download again, up to the retries asked for' },
   { name: 'collect', what: 'gather every result, in input order' },
 ] as const;
 

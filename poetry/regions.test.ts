@@ -33,6 +33,41 @@ describe('extractRegions', () => {
     expect(regions.get('timeout')?.notApplicable).toBe('this model never waits');
   });
 
+  it('reads a #uses line as a pointer to the declaration it names, for each part it lists', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'regions-'));
+    try {
+      mkdirSync(path.join(root, 'shared'));
+      writeFileSync(
+        path.join(root, 'shared', 'lib.ts'),
+        '// a library\nexport function retrying() {}\n\nexport class Pool {\n  take() {}\n  async #give() {}\n}\n',
+      );
+      const text =
+        'x();\n// #uses retry, limit: retrying (shared/lib.ts)\n  // #uses cancel: Pool.take (shared/lib.ts)\n';
+      const regions = extractRegions('m/client.ts', text, root);
+      for (const part of ['retry', 'limit']) {
+        expect(regions.get(part)?.pieces).toEqual([
+          {
+            file: 'm/client.ts',
+            line: 2,
+            lines: ['uses retrying (shared/lib.ts:2)'],
+            uses: { name: 'retrying', file: 'shared/lib.ts', line: 2 },
+          },
+        ]);
+      }
+      expect(regions.get('cancel')?.pieces[0]?.lines).toEqual(['uses Pool.take (shared/lib.ts:5)']);
+      expect(
+        extractRegions('m/c.ts', '// #uses cancel: Pool.give (shared/lib.ts)', root).get('cancel')?.pieces[0]?.uses,
+      ).toEqual({ name: 'Pool.give', file: 'shared/lib.ts', line: 6 });
+      expect(() => extractRegions('m/c.ts', '// #uses retry: nothing (shared/lib.ts)', root)).toThrow(
+        'm/c.ts:1: #uses nothing: shared/lib.ts declares no nothing',
+      );
+      expect(() => extractRegions('m/c.ts', '// #uses retry: Pool.put (shared/lib.ts)', root)).toThrow(/no member put/);
+      expect(() => extractRegions('m/c.ts', '// #uses retry: x (shared/none.ts)', root)).toThrow(/does not exist/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('names the file and line of a region that is never closed, or an #endregion without one', () => {
     expect(() => extractRegions('y.ts', '// #region connect\nconnect();\n')).toThrow(/y\.ts:1: #region connect/);
     expect(() => extractRegions('z.ts', 'x();\n// #endregion\n')).toThrow(/z\.ts:2/);
@@ -121,7 +156,8 @@ describe('npm run new-model', () => {
       name: 'sketch',
       title: '',
       summary: '',
-      files: ['sketch/client.ts'],
+      clientFiles: ['sketch/client.ts'],
+      runtimeFiles: [],
       getPoems: async () => [],
     };
     expect(readModelParts(skeleton, root).every((p) => p.pieces.length > 0)).toBe(true);

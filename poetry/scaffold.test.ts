@@ -56,7 +56,8 @@ export const scratchModel: Model = {
   name: 'scratch',
   title: 'A minimal model made with the scaffold',
   summary: 'Made by a test: the scaffold, then a minimal client.',
-  files: ['scratch/client.ts'],
+  clientFiles: ['scratch/client.ts'],
+  runtimeFiles: [],
   getPoems,
 };
 `;

@@ -481,13 +481,7 @@ export const reactorModel: Model = {
     'An explicit select-style loop calls protocols and factories; each poem ends in exactly one callback or errback. ' +
     'Timeouts are callLater, the concurrency limit and retries are counters and a queue, cancelling is a flag — ' +
     'no Promise until the getPoems edge. Look for how much state the callbacks have to carry between them.',
-  files: [
-    'reactor/callback-client.ts',
-    'reactor/reactor.ts',
-    'reactor/poller.ts',
-    'reactor/tcp.ts',
-    'reactor/clock.ts',
-    'reactor/errors.ts',
-  ],
+  clientFiles: ['reactor/callback-client.ts'],
+  runtimeFiles: ['reactor/reactor.ts', 'reactor/poller.ts', 'reactor/tcp.ts', 'reactor/clock.ts', 'reactor/errors.ts'],
   getPoems,
 };

@@ -463,6 +463,7 @@ export const deferredModel: Model = {
     '(falling back to the original poem), retries as an errback returning a fresh attempt, addTimeout, a ' +
     'DeferredSemaphore for the limit and a DeferredList for the collection. Look at how cancel() travels: one ' +
     'call on the list reaches whichever Deferred is waiting, and its canceller closes the socket.',
-  files: ['reactor/deferred-client.ts', 'reactor/defer.ts', 'reactor/defer/deferred.ts', 'reactor/tcp.ts'],
+  clientFiles: ['reactor/deferred-client.ts'],
+  runtimeFiles: ['reactor/defer.ts', 'reactor/defer/deferred.ts', 'reactor/tcp.ts'],
   getPoems: (addresses, options = {}) => runOnReactor((reactor) => getPoems(reactor, addresses, options)),
 };

@@ -10,7 +10,8 @@ export const wrongPoemModel: Model = {
   name: 'wrong-poem',
   title: 'A model that returns a wrong poem (test fixture)',
   summary: 'Fetches correctly, then swaps the first character of the first poem.',
-  files: ['bench/test-fixtures/wrong-poem-model.ts'],
+  clientFiles: ['bench/test-fixtures/wrong-poem-model.ts'],
+  runtimeFiles: [],
   async getPoems(addresses, options) {
     const results = await rawClient.getPoems(addresses, options);
     return results.map((result, index) =>
