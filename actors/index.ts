@@ -1,5 +1,5 @@
 /** The actors runtime's public face: processes, supervisors, gen_server calls, passive sockets, and the model. */
-export { actorsModel, getPoems } from './client.ts';
+export { actorsModel as model } from './client.ts';
 export * from './gen_server.ts';
 export * from './runtime.ts';
 export * from './supervisor.ts';

@@ -4,7 +4,7 @@
  * to the original, and an abort with a reason of the caller's own is still a cancel.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetchPoems, World } from '../poetry/conformance/world.ts';
+import { fetchPoems, World } from '../harness/conformance/world.ts';
 import { poems } from '../poetry/poems/index.ts';
 import { blockingModel, promisesModel } from './index.ts';
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { models } from '../poetry/models.ts';
+import { models } from '../harness/registry.ts';
 import { type BenchReport, projectRoot, runBench, runMicro } from './harness.ts';
 import { renderHtml } from './report/html.ts';
 import { plainStyle, renderReport } from './report/terminal.ts';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
-import { UsageError } from '../poetry/command-line.ts';
+import { UsageError } from '../harness/command-line.ts';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
@@ -139,7 +139,7 @@ const nodeWithTsx = [process.execPath, '--import', 'tsx'];
 /** The raw baseline, then every registered model (optionally only the named ones), then any extras. */
 export async function contenders(options: BenchOptions): Promise<Contender[]> {
   const raw: Contender = { name: 'raw', title: 'Raw Node net client (baseline)', kind: 'baseline' };
-  const registered = options.registry === false ? [] : (await import('../poetry/models.ts')).models;
+  const registered = options.registry === false ? [] : (await import('../harness/registry.ts')).models;
   const wanted = options.models?.filter((name) => name !== 'raw') ?? [];
   const unknown = wanted.filter((name) => !registered.some((model) => model.name === name));
   if (unknown.length > 0) {

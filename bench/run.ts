@@ -13,8 +13,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type CommandSpec, FileError, numberArgument, runAsMain, UsageError } from '../poetry/command-line.ts';
-import { isMain } from '../poetry/is-main.ts';
+import { type CommandSpec, FileError, numberArgument, runAsMain, UsageError } from '../harness/command-line.ts';
+import { isMain } from '../harness/is-main.ts';
 import { type BenchOptions, type BenchReport, contenders, projectRoot, runBench, selectScenarios } from './harness.ts';
 import { renderComparison } from './report/compare.ts';
 import { renderHtml } from './report/html.ts';

@@ -1,6 +1,6 @@
 /** The generators model's public face: the `inlineCallbacks` driver, its typed `wait`, and the model. */
 
-export { generatorsModel } from './client.ts';
+export { generatorsModel as model } from './client.ts';
 export {
   type Awaitable,
   ensureDeferred,

@@ -2,6 +2,8 @@
  * The lazy library's public face: `contents` (lazy socket reading), the `Lazy` sequence and its
  * combinators, and the `lazy` model built from them.
  */
+
+export { lazyModel as model } from './client.ts';
 export {
   buffer,
   cancelOn,

@@ -1,8 +1,11 @@
-/** The poetry world's public face: the contract, the registry and the shared helpers. */
+/**
+ * The ground every model stands on: the contract, the parts, the typed errors, the decoders and
+ * long timers. It imports no model and nothing that loops over models (that is `harness/`).
+ */
 export * from './address.ts';
 export * from './contract.ts';
 export * from './decode.ts';
 export * from './errors.ts';
-export * from './models.ts';
+export * from './long-timeout.ts';
 export * from './netstring.ts';
 export * from './parts.ts';

@@ -1,4 +1,8 @@
-/** The reactor world's public face: the reactor and its poller, the clocks, the TCP layer, the typed reasons. */
+/**
+ * The reactor model's face: the model (callbacks on the reactor) and the runtime it stands on — the
+ * reactor and its poller, the clocks, the TCP layer, Deferreds, the typed reasons.
+ */
+export { reactorModel as model } from './callback-client.ts';
 export * from './clock.ts';
 export * as defer from './defer.ts';
 export * from './errors.ts';

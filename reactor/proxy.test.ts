@@ -8,9 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Address } from '../poetry/contract.ts';
 import { poems } from '../poetry/poems/index.ts';
 import { type PoetryServer, refusingAddress, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
-import { UsageError } from '../poetry/servers/serve-kind.ts';
 import { openRawClient, rawExchange } from '../poetry/servers/test-client.ts';
-import { type ProxyServer, proxyServeKind, startProxyServer } from './proxy.ts';
+import { type ProxyServer, startProxyServer } from './proxy.ts';
 
 const poem = poems.kettle.text;
 const open: { close(): Promise<void> }[] = [];
@@ -117,12 +116,5 @@ describe('poetry proxy 3.0', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^${at}: connection 1 from 127\\.0\\.0\\.1:\\d+$`));
     expect(lines[1]).toMatch(new RegExp(`^${at}: connection 2 from 127\\.0\\.0\\.1:\\d+$`));
-  });
-});
-
-describe('serve proxy', () => {
-  it('an --upstream that is not an address is a usage error (exit 2), not a failure to start', async () => {
-    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(UsageError);
-    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(/--upstream: invalid address "abc"/);
   });
 });

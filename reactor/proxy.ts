@@ -15,10 +15,8 @@
  * and still sends the poem. The price: a client that closes with a FIN rather than a reset is
  * indistinguishable from one that half-closes, so its upstream download runs until the poem comes.
  */
-import { AddressError, parseAddress } from '../poetry/address.ts';
-import { type Address, formatAddress } from '../poetry/contract.ts';
+import type { Address } from '../poetry/contract.ts';
 import { connectionLine, type ListenOptions } from '../poetry/servers/index.ts';
-import { type ServeKind, UsageError } from '../poetry/servers/serve-kind.ts';
 import { type Deferred, succeed } from './defer.ts';
 import { type Download, getPoetry } from './deferred-client.ts';
 import { Reactor } from './reactor.ts';
@@ -158,26 +156,3 @@ export async function startProxyServer(options: ListenOptions & { readonly upstr
     },
   };
 }
-
-/** `npm run serve -- proxy --upstream host:port`: the entry for serve.ts's table of kinds. */
-export const proxyServeKind: ServeKind = {
-  summary: 'caching poetry proxy 3.0 on the reactor: fetches --upstream once; a failed upstream resets the client',
-  options: {
-    upstream: { type: 'string', value: '<host:port>', help: 'the poetry server to fetch the poem from (required)' },
-  },
-  async start(values, listen) {
-    if (typeof values.upstream !== 'string') throw new UsageError('proxy needs --upstream <host:port>');
-    let upstream: Address;
-    try {
-      upstream = parseAddress(values.upstream);
-    } catch (error) {
-      if (error instanceof AddressError) throw new UsageError(`--upstream: ${error.message}`);
-      throw error;
-    }
-    const server = await startProxyServer({ ...listen, upstream });
-    return {
-      banner: [`proxy on ${formatAddress(server.address)} for ${formatAddress(upstream)} (first download cached)`],
-      close: server.close,
-    };
-  },
-};

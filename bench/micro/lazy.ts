@@ -26,9 +26,9 @@ import type { Readable } from 'node:stream';
 import { from as ixFrom } from 'ix/asynciterable';
 import { flatMap as ixFlatMap, map as ixMap } from 'ix/asynciterable/operators';
 import { Bench } from 'tinybench';
+import { isMain } from '../../harness/is-main.ts';
 import { contents, forEach, lines, map } from '../../lazy/index.ts';
 import type { Address } from '../../poetry/contract.ts';
-import { isMain } from '../../poetry/is-main.ts';
 import type { MicroSuite } from './suite.ts';
 
 /** The per-line work every row does: something cheap that still touches the line. */

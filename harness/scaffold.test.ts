@@ -19,8 +19,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientParts } from './parts.ts';
-import { projectRoot } from './regions.ts';
+import { clientParts } from '../poetry/parts.ts';
+import { projectRoot } from './part-reader.ts';
 
 /** The minimal working client: the promises baseline's download, its own limit and collection. */
 const minimalClient = `/**
@@ -69,7 +69,7 @@ describe('npm run new-model, the command', () => {
     scratch = undefined;
   });
   const newModel = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'poetry/new-model.ts', ...args], {
+    spawnSync(process.execPath, ['--import', 'tsx', 'harness/new-model.ts', ...args], {
       cwd: projectRoot,
       encoding: 'utf8',
       timeout: 60_000,
@@ -101,20 +101,22 @@ describe('npm run new-model, the command', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'poetry-new-model-'));
     const missing = path.join(scratch, 'missing');
     const ended = newModel('--root', missing, 'x');
-    expect(ended.stderr).toBe(`new-model: ${path.join(missing, 'poetry', 'models.ts')}: no such file or directory\n`);
+    expect(ended.stderr).toBe(
+      `new-model: ${path.join(missing, 'harness', 'registry.ts')}: no such file or directory\n`,
+    );
     expect(ended.status).toBe(1);
     expect(readdirSync(scratch)).toEqual([]);
   });
 
   it('a registry without a models list is named, exit 1, and no folder is made', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'poetry-new-model-'));
-    mkdirSync(path.join(scratch, 'poetry'));
-    const registry = path.join(scratch, 'poetry', 'models.ts');
+    mkdirSync(path.join(scratch, 'harness'));
+    const registry = path.join(scratch, 'harness', 'registry.ts');
     writeFileSync(registry, 'export const nothing = 1;\n');
     const ended = newModel('--root', scratch, 'x');
     expect(ended.stderr).toBe(`new-model: ${registry}: cannot find the \`models\` list to add to\n`);
     expect(ended.status).toBe(1);
-    expect(readdirSync(scratch)).toEqual(['poetry']);
+    expect(readdirSync(scratch)).toEqual(['harness']);
   });
 });
 
@@ -141,19 +143,19 @@ describe('npm run new-model, end to end', () => {
   });
 
   it('scaffolds, fails the parts check naming every part, then passes the suite and the bench once written', () => {
-    const scaffold = tsx('poetry/new-model.ts', 'scratch');
+    const scaffold = tsx('harness/new-model.ts', 'scratch');
     expect(scaffold.status, scaffold.stderr).toBe(0);
-    expect(scaffold.stdout).toContain('MODELS=scratch npx vitest run poetry/conformance');
-    expect(readFileSync(path.join(copy, 'poetry/models.ts'), 'utf8')).toContain("from '../scratch/client.ts'");
+    expect(scaffold.stdout).toContain('MODELS=scratch npx vitest run harness/conformance');
+    expect(readFileSync(path.join(copy, 'harness/registry.ts'), 'utf8')).toContain("from '../scratch/client.ts'");
 
-    const unwritten = vitest('poetry/conformance/parts.test.ts', { MODELS: 'scratch' });
+    const unwritten = vitest('harness/conformance/parts.test.ts', { MODELS: 'scratch' });
     expect(unwritten.status).not.toBe(0);
     const report = unwritten.stdout + unwritten.stderr;
     expect(report).toContain('scratch does not yet mark or write these parts:');
     for (const part of clientParts) expect(report).toContain(part.name);
 
     writeFileSync(path.join(copy, 'scratch/client.ts'), minimalClient);
-    const suite = vitest('poetry/conformance', { MODELS: 'scratch' });
+    const suite = vitest('harness/conformance', { MODELS: 'scratch' });
     expect(suite.status, suite.stdout + suite.stderr).toBe(0);
     expect(suite.stdout).toContain('conformance: testing scratch');
 

@@ -9,7 +9,7 @@
  * poem's length in UTF-8; the final event matching the task's result.
  * Across tasks, `at` never goes backwards in the order the events were delivered.
  */
-import { type Address, formatAddress, type PoemResult, type PoetryEvent } from '../contract.ts';
+import { type Address, formatAddress, type PoemResult, type PoetryEvent } from '../../poetry/contract.ts';
 
 /** Every way `events` and `results` break the contract for `addresses`; `[]` when they are well-formed. */
 export function eventProblems(

@@ -1,23 +1,23 @@
 /**
  * `npm run new-model -- <name>`: the first step of adding a model. It creates `<name>/client.ts`
  * (a client skeleton with every part marked, each holding a TODO) and `<name>/index.ts`, registers
- * the model in `poetry/models.ts`, and prints the next steps. From then on the CLI, the conformance
+ * the model in `harness/registry.ts`, and prints the next steps. From then on the CLI, the conformance
  * suite and the benchmarks all see the model; until its parts are written, the suite's parts check
  * names the ones still missing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { clientParts } from '../poetry/parts.ts';
 import { type CommandSpec, FileError, type Parsed, type Run, runAsMain, UsageError } from './command-line.ts';
 import { isMain } from './is-main.ts';
-import { clientParts } from './parts.ts';
-import { projectRoot, todoMarker } from './regions.ts';
+import { projectRoot, todoMarker } from './part-reader.ts';
 
 const spec = {
   name: 'new-model',
   usage: ['<name> [--root <dir>]'],
   description:
     'Creates <name>/client.ts and <name>/index.ts with every client part marked, registers the model\n' +
-    'in poetry/models.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.',
+    'in harness/registry.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.',
   positionals: true,
   options: { root: { type: 'string', value: '<dir>', help: 'the project to add it to (default: this one)' } },
   exitCodes: [
@@ -119,7 +119,7 @@ export function createModel(name: string, root = projectRoot): string[] {
   }
   const folder = path.join(root, name);
   if (existsSync(folder)) throw new UsageError(`${name}/ already exists; choose another name`);
-  const registryFile = path.join(root, 'poetry', 'models.ts');
+  const registryFile = path.join(root, 'harness', 'registry.ts');
   const registry = inProject(registryFile, () => readFileSync(registryFile, 'utf8'));
   if (registry.includes(`name: '${name}'`) || registry.includes(`{ ${identifier(name)} }`)) {
     throw new UsageError(`a model called "${name}" is already registered`);
@@ -136,7 +136,7 @@ export function createModel(name: string, root = projectRoot): string[] {
     ),
   );
   inProject(registryFile, () => writeFileSync(registryFile, registered));
-  return [`${name}/client.ts`, `${name}/index.ts`, 'poetry/models.ts (registered)'];
+  return [`${name}/client.ts`, `${name}/index.ts`, 'harness/registry.ts (registered)'];
 }
 
 function main({ values, positionals }: Parsed<typeof spec.options>, run: Run): number {
@@ -150,7 +150,7 @@ Next steps:
   1. Write each part in ${name}/client.ts (the TODOs); read another model beside it:
        npm run diff -- promises ${name}
   2. Run the conformance suite for it until it passes:
-       MODELS=${name} npx vitest run poetry/conformance
+       MODELS=${name} npx vitest run harness/conformance
   3. Try it by hand and in the benchmarks:
        npm run poetry -- --model ${name} <host:port ...>
        npm run bench -- --model ${name} --quick\n`);

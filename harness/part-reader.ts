@@ -18,8 +18,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Model } from './contract.ts';
-import { type ClientPart, clientParts } from './parts.ts';
+import type { Model } from '../poetry/contract.ts';
+import { type ClientPart, clientParts } from '../poetry/parts.ts';
 
 /** The project root: the folder that holds `poetry/`. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { poems } from './poems/index.ts';
-import { eventually, openRawClient, rawExchange } from './servers/test-client.ts';
+import { poems } from '../poetry/poems/index.ts';
+import { eventually, openRawClient, rawExchange } from '../poetry/servers/test-client.ts';
+import { proxyServeKind } from './serve.ts';
+import { UsageError } from './serve-kind.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'poetry-serve-'));
@@ -25,7 +27,7 @@ interface Serving {
 }
 
 function serve(args: string[]): Serving {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'poetry/serve.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/serve.ts', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -170,5 +172,12 @@ describe('npm run serve', () => {
     expect(data.length).toBeLessThan(Buffer.byteLength(poems['night-ferry'].text));
     const refused = await rawExchange({ host: '127.0.0.1', port: ports[1]! });
     expect(refused.errorCode).toBe('ECONNREFUSED');
+  });
+});
+
+describe('serve proxy', () => {
+  it('an --upstream that is not an address is a usage error (exit 2), not a failure to start', async () => {
+    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(UsageError);
+    await expect(proxyServeKind.start({ upstream: 'abc' }, {})).rejects.toThrow(/--upstream: invalid address "abc"/);
   });
 });

@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
 import hljs from 'highlight.js/lib/core';
 import typescript from 'highlight.js/lib/languages/typescript';
+import type { Model } from '../poetry/contract.ts';
+import { type ClientPart, clientParts } from '../poetry/parts.ts';
 import {
   type CommandSpec,
   FileError,
@@ -21,11 +23,9 @@ import {
   runAsMain,
   UsageError,
 } from './command-line.ts';
-import type { Model } from './contract.ts';
 import { isMain } from './is-main.ts';
-import { findModel, models } from './models.ts';
-import { type ClientPart, clientParts } from './parts.ts';
-import { type PartSource, readModelParts } from './regions.ts';
+import { type PartSource, readModelParts } from './part-reader.ts';
+import { findModel, models } from './registry.ts';
 
 const spec = {
   name: 'diff',

@@ -10,7 +10,8 @@
  * cancels them and ends quietly with 0. It never calls `process.exit()`, so a 100 MB poem arrives
  * whole through a pipe.
  */
-import { AddressError, parseAddress } from './address.ts';
+import { AddressError, parseAddress } from '../poetry/address.ts';
+import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from '../poetry/contract.ts';
 import {
   type CommandSpec,
   helpText,
@@ -21,9 +22,8 @@ import {
   runAsMain,
   UsageError,
 } from './command-line.ts';
-import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent, TransformOptions } from './contract.ts';
 import { isMain } from './is-main.ts';
-import { findModel, models } from './models.ts';
+import { findModel, models } from './registry.ts';
 
 const options = {
   model: { type: 'string', value: '<name>', help: 'the client model to use (see --list)' },

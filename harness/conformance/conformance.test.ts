@@ -9,10 +9,10 @@
  * results, and afterwards that nothing it opened — socket, server, timer — is still open.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { PoemResult } from '../contract.ts';
-import { activeResources, leaksSince } from '../leaks.ts';
-import { poems } from '../poems/index.ts';
-import { refusingAddress } from '../servers/index.ts';
+import type { PoemResult } from '../../poetry/contract.ts';
+import { activeResources, leaksSince } from '../../poetry/leaks.ts';
+import { poems } from '../../poetry/poems/index.ts';
+import { refusingAddress } from '../../poetry/servers/index.ts';
 import { selectedModels } from './selected.ts';
 import { fetchPoems, World } from './world.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Whether a module is the program being run (`tsx poetry/diff.ts`) rather than imported by a test.
+ * Whether a module is the program being run (`tsx harness/diff.ts`) rather than imported by a test.
  * Commands export their `main` for tests and run it only when they are the entry point.
  */
 import path from 'node:path';

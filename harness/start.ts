@@ -10,6 +10,10 @@
  * conventions (`command-line.ts`); Ctrl-C cancels the model running, closes the servers, prints the
  * rows of the models that finished and exits 130.
  */
+
+import type { Model, PoemResult } from '../poetry/contract.ts';
+import { classicPoems, poems } from '../poetry/poems/index.ts';
+import { startClassicServers } from '../poetry/servers/index.ts';
 import {
   type CommandSpec,
   numberArgument,
@@ -19,11 +23,8 @@ import {
   runAsMain,
   UsageError,
 } from './command-line.ts';
-import type { Model, PoemResult } from './contract.ts';
 import { isMain } from './is-main.ts';
-import { findModel, models as registeredModels } from './models.ts';
-import { classicPoems, poems } from './poems/index.ts';
-import { startClassicServers } from './servers/index.ts';
+import { findModel, models as registeredModels } from './registry.ts';
 
 /** The classic delay is 0.7 s a tick; 70 times faster, the slowest server takes about a second. */
 const defaultSpeedup = 70;

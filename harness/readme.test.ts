@@ -18,8 +18,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { projectRoot } from './regions.ts';
-import { startClassicServers } from './servers/index.ts';
+import { startClassicServers } from '../poetry/servers/index.ts';
+import { projectRoot } from './part-reader.ts';
 
 interface Block {
   readonly line: number;

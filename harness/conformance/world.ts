@@ -3,7 +3,7 @@
  * case, before the leak check) and a way to run a model that records its events and checks them
  * against its results, so no case can pass with a malformed event stream.
  */
-import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent } from '../contract.ts';
+import type { Address, GetPoemsOptions, Model, PoemResult, PoetryEvent } from '../../poetry/contract.ts';
 import {
   type FaultyServerOptions,
   type PoetryServer,
@@ -14,8 +14,8 @@ import {
   startSlowServer,
   startTransformServer,
   type TransformServerOptions,
-} from '../servers/index.ts';
-import { type PoetryConnection, startServer } from '../servers/server.ts';
+} from '../../poetry/servers/index.ts';
+import { type PoetryConnection, startServer } from '../../poetry/servers/server.ts';
 import { eventProblems } from './events.ts';
 
 export class World {

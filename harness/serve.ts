@@ -3,7 +3,7 @@
  * by hand (`nc 127.0.0.1 PORT` prints a poem) or running the classic trio the series' clients expect.
  *
  * Each kind is one entry in `serveKinds`: its options (each with its help line) and how to start
- * it. A new kind — a caching proxy, say — is a `ServeKind` (see `servers/serve-kind.ts`) written
+ * it. A new kind — a caching proxy, say — is a `ServeKind` (see `serve-kind.ts`) written
  * beside its server, plus one line in that table. The kind comes first on the command line, so its
  * options are read and its `--help` printed by the shared `command-line.ts`, like every command's.
  * Every kind prints the address it bound on stdout and logs one line per connection on stderr. It
@@ -11,10 +11,9 @@
  * (0). A bad option exits 2 naming it; a failed start (a port taken) exits 1 at once, in one line.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { proxyServeKind } from '../reactor/proxy.ts';
-import { type CommandSpec, FileError, helpText, type Run, runCommand } from './command-line.ts';
-import { formatAddress } from './contract.ts';
-import { classicPoems, findPoem, generatePoem, poems } from './poems/index.ts';
+import { AddressError, parseAddress } from '../poetry/address.ts';
+import { type Address, formatAddress } from '../poetry/contract.ts';
+import { classicPoems, findPoem, generatePoem, poems } from '../poetry/poems/index.ts';
 import {
   defaultMaxRequest,
   type FaultMode,
@@ -27,7 +26,10 @@ import {
   startTransformServer,
   type TransformName,
   transforms,
-} from './servers/index.ts';
+} from '../poetry/servers/index.ts';
+import { startProxyServer } from '../reactor/proxy.ts';
+import { type CommandSpec, FileError, helpText, type Run, runCommand } from './command-line.ts';
+import { isMain } from './is-main.ts';
 import {
   numberOption,
   type OptionSpecs,
@@ -35,7 +37,7 @@ import {
   type Running,
   type ServeKind,
   UsageError,
-} from './servers/serve-kind.ts';
+} from './serve-kind.ts';
 
 type CommandOptions = CommandSpec['options'];
 
@@ -75,6 +77,32 @@ function rawTransform(name: OptionValues[string]): TransformName | undefined {
   }
   return name;
 }
+
+/**
+ * The proxy is no plain server: it runs on the reactor and fetches from `--upstream`, so its kind
+ * lives here, with the command, rather than beside the server.
+ */
+export const proxyServeKind: ServeKind = {
+  summary: 'caching poetry proxy 3.0 on the reactor: fetches --upstream once; a failed upstream resets the client',
+  options: {
+    upstream: { type: 'string', value: '<host:port>', help: 'the poetry server to fetch the poem from (required)' },
+  },
+  async start(values, listen) {
+    if (typeof values.upstream !== 'string') throw new UsageError('proxy needs --upstream <host:port>');
+    let upstream: Address;
+    try {
+      upstream = parseAddress(values.upstream);
+    } catch (error) {
+      if (error instanceof AddressError) throw new UsageError(`--upstream: ${error.message}`);
+      throw error;
+    }
+    const server = await startProxyServer({ ...listen, upstream });
+    return {
+      banner: [`proxy on ${formatAddress(server.address)} for ${formatAddress(upstream)} (first download cached)`],
+      close: server.close,
+    };
+  },
+};
 
 export const serveKinds: Record<string, ServeKind> = {
   slow: {
@@ -319,23 +347,30 @@ async function serveKind(name: string, kind: ServeKind, values: OptionValues, ru
   return 0;
 }
 
-const [first, ...rest] = process.argv.slice(2);
-const chosen = first !== undefined && Object.hasOwn(serveKinds, first) ? serveKinds[first] : undefined;
-const ended =
-  first !== undefined && chosen !== undefined
-    ? runCommand(kindSpec(first, chosen), rest, ({ values }, run) => serveKind(first, chosen, values, run))
-    : runCommand(overallSpec, process.argv.slice(2), ({ positionals }, run) => {
-        const [named] = positionals;
-        if (named === undefined) {
-          run.out(`${helpText(overallSpec)}\n`);
-          return 2;
-        }
-        const where = Object.hasOwn(serveKinds, named)
-          ? `the kind comes first: npm run serve -- ${named} [options]`
-          : `unknown kind "${named}"; kinds: ${Object.keys(serveKinds).join(', ')}`;
-        throw new UsageError(where);
-      });
-// No process.exit(): the exit waits for stdout to drain, and a leaked handle would show as a hang.
-void ended.then((code) => {
-  process.exitCode = code;
-});
+/** Runs the command: `serve <kind> [options]`, or the overall help and usage errors. */
+function serve(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const chosen = first !== undefined && Object.hasOwn(serveKinds, first) ? serveKinds[first] : undefined;
+  const ended =
+    first !== undefined && chosen !== undefined
+      ? runCommand(kindSpec(first, chosen), rest, ({ values }, run) => serveKind(first, chosen, values, run))
+      : runCommand(overallSpec, argv, ({ positionals }, run) => {
+          const [named] = positionals;
+          if (named === undefined) {
+            run.out(`${helpText(overallSpec)}\n`);
+            return 2;
+          }
+          const where = Object.hasOwn(serveKinds, named)
+            ? `the kind comes first: npm run serve -- ${named} [options]`
+            : `unknown kind "${named}"; kinds: ${Object.keys(serveKinds).join(', ')}`;
+          throw new UsageError(where);
+        });
+  return ended;
+}
+
+if (isMain(import.meta.url)) {
+  // No process.exit(): the exit waits for stdout to drain, and a leaked handle would show as a hang.
+  void serve(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Model } from './contract.ts';
+import type { Model } from '../poetry/contract.ts';
+import { clientParts } from '../poetry/parts.ts';
 import { htmlPage, listing, sideBySide, stacked } from './diff.ts';
-import { models } from './models.ts';
 import { clientSkeleton, createModel, register } from './new-model.ts';
-import { clientParts } from './parts.ts';
-import { extractRegions, missingParts, readModelParts } from './regions.ts';
+import { extractRegions, missingParts, readModelParts } from './part-reader.ts';
+import { models } from './registry.ts';
 
 const sample = `const a = 1;
   // #region limit
@@ -135,7 +135,7 @@ describe('npm run new-model', () => {
   });
 
   it('adds the import and the list entry to the registry', () => {
-    const registry = readFileSync(new URL('./models.ts', import.meta.url), 'utf8');
+    const registry = readFileSync(new URL('./registry.ts', import.meta.url), 'utf8');
     const updated = register(registry, 'my-model');
     expect(updated).toContain("import { myModelModel } from '../my-model/client.ts';");
     expect(updated).toMatch(
@@ -146,10 +146,10 @@ describe('npm run new-model', () => {
 
   it('creates a skeleton with every part marked but none written, and refuses a taken or bad name', () => {
     root = mkdtempSync(path.join(tmpdir(), 'new-model-'));
-    mkdirSync(path.join(root, 'poetry'));
+    mkdirSync(path.join(root, 'harness'));
     writeFileSync(
-      path.join(root, 'poetry', 'models.ts'),
-      "import type { Model } from './contract.ts';\n\nexport const models: readonly Model[] = [];\n",
+      path.join(root, 'harness', 'registry.ts'),
+      "import type { Model } from '../poetry/contract.ts';\n\nexport const models: readonly Model[] = [];\n",
     );
     expect(createModel('sketch', root)).toContain('sketch/client.ts');
     const skeleton: Model = {
@@ -162,7 +162,7 @@ describe('npm run new-model', () => {
     };
     expect(readModelParts(skeleton, root).every((p) => p.pieces.length > 0)).toBe(true);
     expect(missingParts(skeleton, root)).toEqual(clientParts.map((p) => p.name));
-    expect(readFileSync(path.join(root, 'poetry', 'models.ts'), 'utf8')).toContain('[sketchModel]');
+    expect(readFileSync(path.join(root, 'harness', 'registry.ts'), 'utf8')).toContain('[sketchModel]');
     expect(() => createModel('sketch', root)).toThrow(/already exists/);
     expect(() => createModel('Bad Name', root)).toThrow(/not a model name/);
     expect(clientSkeleton('sketch')).toContain("name: 'sketch'");

@@ -2,8 +2,8 @@
  * Which registered models the conformance suite tests: all of them, or those `MODELS=a,b` names
  * (for working on one model). A name that is not registered is an error, not a silent empty run.
  */
-import type { Model } from '../contract.ts';
-import { models } from '../models.ts';
+import type { Model } from '../../poetry/contract.ts';
+import { models } from '../registry.ts';
 
 export function selectedModels(filter = process.env.MODELS): readonly Model[] {
   if (!filter) return models;

@@ -6,12 +6,13 @@
  * errors, and Ctrl-C.
  */
 import { describe, expect, it } from 'vitest';
-import { blockingModel } from '../baselines/blocking.ts';
-import { promisesModel } from '../baselines/promises.ts';
-import type { Model } from './contract.ts';
-import { models } from './models.ts';
+import type { Model } from '../poetry/contract.ts';
+import { findModel, models } from './registry.ts';
 import { formatTable, runMainJob } from './start.ts';
 import { runChild } from './test-fixtures/run-child.ts';
+
+const blockingModel = findModel('blocking');
+const promisesModel = findModel('promises');
 
 describe('npm start', () => {
   it('lists every registered model in the table', async () => {

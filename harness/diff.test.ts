@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { projectRoot } from './regions.ts';
+import { projectRoot } from './part-reader.ts';
 
-const diff = `${process.execPath} --import tsx poetry/diff.ts`;
+const diff = `${process.execPath} --import tsx harness/diff.ts`;
 
 /** Runs `script` in bash with `$DIFF` as the command; the script echoes any status it wants checked. */
 function bash(script: string) {

@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientParts } from '../parts.ts';
-import { extractRegions, missingParts, projectRoot, readModelParts } from '../regions.ts';
+import { clientParts } from '../../poetry/parts.ts';
+import { extractRegions, missingParts, projectRoot, readModelParts } from '../part-reader.ts';
 import { selectedModels } from './selected.ts';
 
 const partNames = new Set<string>(clientParts.map((part) => part.name));

@@ -6,10 +6,10 @@
  * command's signal for the process to end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatAddress } from './contract.ts';
-import { models } from './models.ts';
-import { generatePoem, poems } from './poems/index.ts';
-import { type PoetryServer, refusingAddress, startFastServer, startSlowServer } from './servers/index.ts';
+import { formatAddress } from '../poetry/contract.ts';
+import { generatePoem, poems } from '../poetry/poems/index.ts';
+import { type PoetryServer, refusingAddress, startFastServer, startSlowServer } from '../poetry/servers/index.ts';
+import { models } from './registry.ts';
 import { type ChildOptions, runChild } from './test-fixtures/run-child.ts';
 
 const cli = new URL('./cli.ts', import.meta.url).pathname;

@@ -4,9 +4,9 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type Address, type PoemResult, PoetryError, type PoetryEvent } from '../contract.ts';
-import { activeResources, leaksSince } from '../leaks.ts';
-import { startFastServer } from '../servers/index.ts';
+import { type Address, type PoemResult, PoetryError, type PoetryEvent } from '../../poetry/contract.ts';
+import { activeResources, leaksSince } from '../../poetry/leaks.ts';
+import { startFastServer } from '../../poetry/servers/index.ts';
 import { eventProblems } from './events.ts';
 
 describe('leak checker', () => {

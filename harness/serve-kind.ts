@@ -4,12 +4,13 @@
  * runs on import) so that a server written elsewhere, a proxy say, can define its `ServeKind` next
  * to itself; `serve.ts` then lists it.
  */
-import { type NumberRule, numberArgument, type OptionSpec, UsageError } from '../command-line.ts';
-import type { ListenOptions } from './server.ts';
+
+import type { ListenOptions } from '../poetry/servers/server.ts';
+import { type NumberRule, numberArgument, type OptionSpec, UsageError } from './command-line.ts';
 
 export { UsageError };
 
-/** A kind's options, as `poetry/command-line.ts` reads them, each with its help line. */
+/** A kind's options, as `command-line.ts` reads them, each with its help line. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** What the command line said, by option name; a kind reads only its own options and the common ones. */
