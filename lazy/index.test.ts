@@ -1,11 +1,12 @@
 /**
- * Each early-exit semantic and each known pitfall of lazy iterator libraries (C2, C3 1–9 in lazy/README.md), as a
- * test showing that ours does not have it. Where the pitfall is a property of the language itself
- * (an async generator's queued `return()`), the test first shows it happening natively.
+ * The library through its face (`index.ts`): each early-exit semantic and each known pitfall of
+ * lazy iterator libraries (C2, C3 1–9 in lazy/README.md), as a test showing that ours does not have
+ * it. Where the pitfall is a property of the language itself (an async generator's queued
+ * `return()`), the test first shows it happening natively.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { poems } from '../../poetry/poems/index.ts';
-import { startFastServer, startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
+import { poems } from '../poetry/poems/index.ts';
+import { startFastServer, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
 import {
   buffer,
   cancelOn,
@@ -22,8 +23,8 @@ import {
   timeout,
   toArray,
   zip,
-} from '../index.ts';
-import { counting, eventually, pause, probe, serve } from './helpers.ts';
+} from './index.ts';
+import { counting, eventually, pause, probe, serve } from './test-fixtures/helpers.ts';
 
 const settles = <T>(promise: Promise<T>, withinMs = 500) =>
   Promise.race([promise.then(() => true), pause(withinMs).then(() => false)]);

@@ -4,11 +4,11 @@
  * fails with typed errors, and hangs up the moment the consumer stops.
  */
 import { describe, expect, it } from 'vitest';
-import { PoetryError } from '../../poetry/contract.ts';
-import { generatePoem, poems } from '../../poetry/poems/index.ts';
-import { refusingAddress, startFastServer, startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
-import { contents, lines, take, toArray } from '../index.ts';
-import { eventually, pause, serve, steady } from './helpers.ts';
+import { PoetryError } from '../poetry/contract.ts';
+import { generatePoem, poems } from '../poetry/poems/index.ts';
+import { refusingAddress, startFastServer, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
+import { contents, lines, take, toArray } from './index.ts';
+import { eventually, pause, serve, steady } from './test-fixtures/helpers.ts';
 
 const bigPoem = generatePoem(48 * 1024 * 1024);
 

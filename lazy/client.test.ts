@@ -4,12 +4,12 @@
  * alone would not touch server 2 until poem 1 is done.
  */
 import { describe, expect, it } from 'vitest';
-import type { PoetryEvent } from '../../poetry/contract.ts';
-import { poems } from '../../poetry/poems/index.ts';
-import { startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
-import { lazyPoems } from '../client.ts';
-import { concat, contents, lines } from '../index.ts';
-import { eventually, serve } from './helpers.ts';
+import type { PoetryEvent } from '../poetry/contract.ts';
+import { poems } from '../poetry/poems/index.ts';
+import { startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
+import { lazyPoems } from './client.ts';
+import { concat, contents, lines } from './index.ts';
+import { eventually, serve } from './test-fixtures/helpers.ts';
 
 const first = poems.kettle.text;
 const second = poems.semaphore.text;

@@ -4,8 +4,8 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { poems } from '../../poetry/poems/index.ts';
-import { startFastServer, startFaultyServer, startSlowServer } from '../../poetry/servers/index.ts';
+import { poems } from '../poetry/poems/index.ts';
+import { startFastServer, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
 import {
   buffer,
   cancelOn,
@@ -23,8 +23,8 @@ import {
   timeout,
   toArray,
   zip,
-} from '../index.ts';
-import { counting, eventually, pause, probe, serve } from './helpers.ts';
+} from './index.ts';
+import { counting, eventually, pause, probe, serve } from './test-fixtures/helpers.ts';
 
 describe('infinite sources', () => {
   it('take(3, naturals()) is [0, 1, 2]', async () => {

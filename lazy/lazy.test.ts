@@ -4,11 +4,11 @@
  * that throws stops the sequence like a `break`, closing the socket underneath.
  */
 import { describe, expect, it } from 'vitest';
-import { PoetryError } from '../../poetry/contract.ts';
-import { generatePoem, poems } from '../../poetry/poems/index.ts';
-import { startFastServer, startFaultyServer } from '../../poetry/servers/index.ts';
-import { contents, forEach, lines, map, naturals, reduce, take } from '../index.ts';
-import { eventually, probe, serve } from './helpers.ts';
+import { PoetryError } from '../poetry/contract.ts';
+import { generatePoem, poems } from '../poetry/poems/index.ts';
+import { startFastServer, startFaultyServer } from '../poetry/servers/index.ts';
+import { contents, forEach, lines, map, naturals, reduce, take } from './index.ts';
+import { eventually, probe, serve } from './test-fixtures/helpers.ts';
 
 describe('forEach', () => {
   it('hands every line of a poem over a socket to the callback, in order', async () => {
