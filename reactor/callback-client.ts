@@ -19,14 +19,14 @@ import {
   type GetPoemsOptions,
   type Model,
   type PoemResult,
-  PoetryError,
+  type PoetryError,
   type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
-import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
+import { poetryErrors } from '../poetry/errors.ts';
 import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
-import { ConnectError, ConnectionDone } from './errors.ts';
+import { ConnectionDone, toPoetryFailure } from './errors.ts';
 import type { DelayedCall } from './interfaces.ts';
 import { Reactor } from './reactor.ts';
 import { ClientFactory, type Connector, Protocol } from './tcp.ts';
@@ -142,7 +142,7 @@ class PoetryClientFactory extends OneOutcomeFactory implements Download {
   }
 
   override clientConnectionFailed(_connector: Connector, reason: Error): void {
-    this.poemFailed(poetryErrorFor(reason, this.address));
+    this.poemFailed(toPoetryFailure(reason, this.address));
   }
   // #endregion
 
@@ -190,7 +190,7 @@ class PoetryProtocol extends Protocol {
   // #region finish
   override connectionLost(reason: Error): void {
     if (!(reason instanceof ConnectionDone)) {
-      this.factory.poemFailed(poetryErrorFor(reason, this.factory.address));
+      this.factory.poemFailed(toPoetryFailure(reason, this.factory.address));
       return;
     }
     let poem: string;
@@ -208,16 +208,6 @@ class PoetryProtocol extends Protocol {
   }
   // #endregion
 }
-
-// #region fail
-/** The contract's error for a reactor reason: the socket error underneath decides, when there is one. */
-function poetryErrorFor(reason: Error, address: Address): PoetryError {
-  if (reason instanceof PoetryError) return reason;
-  if (reason.cause !== undefined) return toPoetryError(reason.cause, address);
-  if (reason instanceof ConnectError) return toPoetryError(reason, address);
-  return poetryErrors.reset(address);
-}
-// #endregion
 
 // #region transform
 /**
@@ -284,7 +274,7 @@ class TransformClientFactory extends OneOutcomeFactory implements Download {
   }
 
   override clientConnectionFailed(_connector: Connector, reason: Error): void {
-    this.transformFailed(poetryErrorFor(reason, this.transform.address).message, reason);
+    this.transformFailed(toPoetryFailure(reason, this.transform.address).message, reason);
   }
 
   /** The task was cancelled: drop the connection without calling back (the task already failed). */
@@ -340,7 +330,7 @@ class RawTransformProtocol extends Protocol {
 
   override connectionLost(reason: Error): void {
     if (reason instanceof ConnectionDone) this.factory.transformed(Buffer.concat(this.#chunks));
-    else this.factory.transformFailed(poetryErrorFor(reason, this.factory.transform.address).message, reason);
+    else this.factory.transformFailed(toPoetryFailure(reason, this.factory.transform.address).message, reason);
   }
 }
 // #endregion

@@ -18,35 +18,25 @@ import {
   type Model,
   type PoemResult,
   type PoetryError,
-  PoetryError as PoetryErrorClass,
-  type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
-import { PoemDecoder } from '../poetry/decode.ts';
-import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
-import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
+import { poetryErrors } from '../poetry/errors.ts';
 import {
   CancelledError,
-  Deferred,
+  type Deferred,
   DeferredList,
   DeferredSemaphore,
   Failure,
   type ListEntry,
-  maybeDeferred,
   TimeoutError,
 } from './defer.ts';
-import { ConnectionDone } from './errors.ts';
+import { toPoetryFailure } from './errors.ts';
+import { type Download, getPoetry, runOnReactor, TransformProxy } from './get-poetry.ts';
 import type { ReactorTime } from './interfaces.ts';
-import { Reactor } from './reactor.ts';
-import { ClientFactory, type Connector, connectTCP, Protocol } from './tcp.ts';
+import type { Reactor } from './reactor.ts';
 
-/** A downloaded poem and how many bytes it took. */
-export interface Download {
-  readonly poem: string;
-  readonly bytes: number;
-}
-
-type Report = (event: PoetryEvent) => void;
+// Until generators/client.ts imports these from reactor/get-poetry.ts and reactor/errors.ts.
+export { type Download, getPoetry, runOnReactor, TransformProxy, toPoetryFailure };
 
 /** A task's outcome: the poem (maybe transformed, or not with the reason), and the bytes downloaded. */
 interface Fetched {
@@ -55,249 +45,7 @@ interface Fetched {
   readonly bytes: number;
 }
 
-// #region receive
-/** Reads one poem: every byte until the server closes, decoded as UTF-8 across reads. */
-export class PoetryProtocol extends Protocol {
-  declare factory: PoetryClientFactory;
-  private decoder: PoemDecoder | undefined;
-  private bytes = 0;
-
-  override connectionMade(): void {
-    this.decoder = new PoemDecoder(this.factory.address);
-    this.factory.connected();
-  }
-
-  override dataReceived(data: Buffer): void {
-    this.bytes += data.length;
-    this.factory.chunkReceived(data.length);
-    try {
-      this.decoder?.push(data);
-    } catch (error) {
-      // Not UTF-8: no point reading the rest.
-      this.factory.poemFailed(error);
-      this.transport?.abortConnection();
-    }
-  }
-
-  // #region finish
-  override connectionLost(reason: Error): void {
-    if (!(reason instanceof ConnectionDone)) {
-      this.factory.poemFailed(reason);
-      return;
-    }
-    try {
-      this.factory.poemFinished({ poem: this.decoder?.end() ?? '', bytes: this.bytes });
-    } catch (error) {
-      this.factory.poemFailed(error);
-    }
-  }
-  // #endregion
-}
-// #endregion
-
-/** Makes the one PoetryProtocol of one download and fires its Deferred once, with the poem or the reason. */
-export class PoetryClientFactory extends ClientFactory {
-  static override protocol = PoetryProtocol;
-  /** Cleared once fired (or cancelled), so late news from the connection is dropped. */
-  deferred: Deferred<Download> | undefined;
-  readonly address: Address;
-  private readonly report: Report | undefined;
-  private readonly task: number;
-
-  constructor(address: Address, report: Report | undefined, task: number) {
-    super();
-    this.address = address;
-    this.report = report;
-    this.task = task;
-  }
-
-  // Progress events are built only for a caller who listens: 5,000 downloads would otherwise make
-  // 10,000 event objects nobody reads.
-  connected(): void {
-    if (this.deferred && this.report) {
-      this.report({ type: 'connected', task: this.task, address: formatAddress(this.address), at: performance.now() });
-    }
-  }
-
-  chunkReceived(bytes: number): void {
-    if (this.deferred && this.report) {
-      const at = performance.now();
-      this.report({ type: 'chunk', task: this.task, address: formatAddress(this.address), bytes, at });
-    }
-  }
-
-  poemFinished(download: Download): void {
-    const d = this.deferred;
-    this.deferred = undefined;
-    d?.callback(download);
-  }
-
-  // #region fail
-  poemFailed(reason: unknown): void {
-    const d = this.deferred;
-    this.deferred = undefined;
-    d?.errback(toPoetryFailure(reason, this.address));
-  }
-
-  connectFailed(reason: unknown): void {
-    this.poemFailed(reason);
-  }
-
-  override clientConnectionFailed(_connector: Connector, reason: Error): void {
-    this.poemFailed(reason);
-  }
-  // #endregion
-}
-
-/**
- * What went wrong, as the contract's typed error. The reactor's reasons keep the operating system's
- * error as their `cause`, which is what the shared mapping understands.
- */
-export function toPoetryFailure(reason: unknown, address: Address): PoetryError {
-  if (reason instanceof PoetryErrorClass) return reason;
-  if (reason instanceof CancelledError) return poetryErrors.cancelled(address);
-  if (reason instanceof Error && reason.cause !== undefined) return toPoetryError(reason.cause, address);
-  if (reason instanceof ConnectionDone) return poetryErrors.reset(address);
-  if (reason instanceof Error && reason.name === 'ConnectionLost') return poetryErrors.reset(address);
-  return toPoetryError(reason, address);
-}
-
-// #region connect
-/**
- * Downloads one poem. The Deferred fires with the poem (and its size) or a Failure of a
- * `PoetryError`. Cancelling it closes the connection, or gives up the connect in progress.
- */
-export function getPoetry(reactor: Reactor, address: Address, report?: Report, task = 0): Deferred<Download> {
-  return connectForDeferred(reactor, address, new PoetryClientFactory(address, report, task));
-}
-
-/**
- * Connects `factory` and hands back the Deferred it will fire, made cancellable. Twisted's
- * cancellation: the canceller forgets the Deferred (so `cancel()` errbacks it with CancelledError
- * and late news from the connection is dropped), then closes the connection or stops the connect.
- */
-function connectForDeferred<T>(
-  reactor: Reactor,
-  address: Address,
-  factory: ClientFactory & { deferred: Deferred<T> | undefined; connectFailed(reason: unknown): void },
-): Deferred<T> {
-  let connector: Connector | undefined;
-  // #region cancel
-  const d = new Deferred<T>(() => {
-    factory.deferred = undefined;
-    if (connector?.state === 'connected') connector.transport?.abortConnection();
-    else if (connector?.state === 'connecting') connector.stopConnecting();
-  });
-  // #endregion
-  factory.deferred = d;
-  try {
-    connector = connectTCP(reactor, address.host, address.port, factory);
-  } catch (error) {
-    // An address Node refuses outright (a port out of range) fails here, synchronously.
-    factory.connectFailed(error);
-  }
-  return d;
-}
-// #endregion
-
 // #region transform
-/** Reads one netstring reply to one request, then hangs up. */
-class TransformClientProtocol extends Protocol {
-  declare factory: TransformClientFactory;
-  private readonly replies = new NetstringDecoder();
-  private readonly raw: Buffer[] = [];
-
-  override connectionMade(): void {
-    const { poem, options } = this.factory;
-    if (options.protocol === 'raw') {
-      this.transport?.write(poem);
-      this.transport?.loseWriteConnection();
-    } else {
-      this.transport?.write(encodeNetstring(`${options.name}.${poem}`));
-    }
-  }
-
-  override dataReceived(data: Buffer): void {
-    if (this.factory.options.protocol === 'raw') {
-      this.raw.push(data);
-      return;
-    }
-    try {
-      const [reply] = this.replies.push(data);
-      if (reply !== undefined) {
-        this.factory.replyReceived(reply);
-        this.transport?.loseConnection();
-      }
-    } catch (error) {
-      this.factory.transformFailed(error);
-      this.transport?.abortConnection();
-    }
-  }
-
-  override connectionLost(reason: Error): void {
-    if (this.factory.options.protocol === 'raw' && reason instanceof ConnectionDone) {
-      this.factory.replyReceived(Buffer.concat(this.raw));
-    }
-    this.factory.transformFailed(new Error('the transform server closed without a reply', { cause: reason }));
-  }
-}
-
-class TransformClientFactory extends ClientFactory {
-  static override protocol = TransformClientProtocol;
-  deferred: Deferred<string> | undefined;
-
-  constructor(
-    readonly options: TransformOptions,
-    readonly poem: string,
-  ) {
-    super();
-  }
-
-  replyReceived(reply: Uint8Array): void {
-    const d = this.deferred;
-    this.deferred = undefined;
-    if (d === undefined) return;
-    const decoder = new PoemDecoder(this.options.address);
-    try {
-      decoder.push(reply);
-      d.callback(decoder.end());
-    } catch (error) {
-      d.errback(error);
-    }
-  }
-
-  transformFailed(reason: unknown): void {
-    const d = this.deferred;
-    this.deferred = undefined;
-    d?.errback(reason);
-  }
-
-  connectFailed(reason: unknown): void {
-    this.transformFailed(reason);
-  }
-
-  override clientConnectionFailed(_connector: Connector, reason: Error): void {
-    this.transformFailed(reason);
-  }
-}
-
-/** The series' TransformProxy: a transform server, seen as "give me a poem, get a Deferred". */
-export class TransformProxy {
-  constructor(
-    private readonly reactor: Reactor,
-    private readonly options: TransformOptions,
-  ) {}
-
-  /** The poem after transform `name`; a Failure if the server fails. Cancelling closes the connection. */
-  xform(name: string, poem: string): Deferred<string> {
-    return connectForDeferred(
-      this.reactor,
-      this.options.address,
-      new TransformClientFactory({ ...this.options, name }, poem),
-    );
-  }
-}
-
 /** The transformed poem, or the original with the reason when the transform fails; a cancel still cancels. */
 function transformed(
   proxy: TransformProxy,
@@ -314,10 +62,7 @@ function transformed(
       if (failure.check(CancelledError)) return failure;
       const why = failure.check(TimeoutError)
         ? poetryErrors.noReplyWithin(timeoutMs)
-        : toPoetryError(
-            failure.value instanceof Error ? (failure.value.cause ?? failure.value) : failure.value,
-            options.address,
-          ).message;
+        : toPoetryFailure(failure.value, options.address).message;
       const transformError = poetryErrors.transformFailed(options.address, why, failure.value);
       return { poem, transformError };
     },
@@ -374,7 +119,6 @@ function poemTask(
 /** The contract's error for a failure; anything after the caller aborted counts as cancelled. */
 function failureToPoetryError(failure: Failure, address: Address, options: GetPoemsOptions): PoetryError {
   if (options.signal?.aborted) return poetryErrors.cancelled(address);
-  if (failure.check(TimeoutError)) return poetryErrors.timeout(address, options.timeoutMs ?? 0);
   return toPoetryFailure(failure.value, address);
 }
 
@@ -432,26 +176,6 @@ export function getPoems(
   });
   // #endregion
   return results;
-}
-
-/**
- * The edge of a Deferred-based model: a fresh reactor runs until the Deferred that `start` returns
- * fires, then stops (disconnecting anything still open); the Promise settles with its result.
- * One reactor per call, so several calls can overlap. The generators model shares this edge.
- */
-export async function runOnReactor<T>(start: (reactor: Reactor) => Deferred<T>): Promise<T> {
-  const reactor = new Reactor();
-  let outcome: Promise<T> | undefined;
-  reactor.callWhenRunning(() => {
-    const finished = maybeDeferred(start, reactor);
-    finished.addBoth((result) => {
-      reactor.stop();
-      return result;
-    });
-    outcome = finished.asPromise();
-  });
-  await reactor.run();
-  return outcome as Promise<T>;
 }
 
 export const deferredModel: Model = {

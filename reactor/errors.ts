@@ -3,7 +3,12 @@
  * `twisted.internet.error`. A protocol's `connectionLost(reason)` and a factory's
  * `clientConnectionFailed(connector, reason)` receive one of these; `instanceof` tells a clean
  * close from a reset, and `cause` keeps the operating system's error when there was one.
+ * `toPoetryFailure` at the bottom is the one way a reactor-based client turns them (and the
+ * Deferred's `CancelledError` and `TimeoutError`) into the contract's typed errors.
  */
+import { type Address, PoetryError } from '../poetry/contract.ts';
+import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
+import { CancelledError, TimeoutError as DeferredTimeoutError } from './defer/failure.ts';
 
 /** The reactor was used the wrong way round (stopped when not running, run twice). */
 export class ReactorNotRunning extends Error {
@@ -71,4 +76,19 @@ export function connectErrorFor(error: Error): ConnectError {
   }
   if (code === 'ETIMEDOUT') return new TimeoutError(error.message, { cause: error });
   return new ConnectError(error.message, { cause: error });
+}
+
+/**
+ * The contract's error for why a download at `address` failed, for every reactor-based client. The
+ * operating system's error underneath a reason (its `cause`) decides when there is one, through the
+ * mapping every model shares; a cancelled Deferred is `CANCELLED`; `addTimeout`'s `TimeoutError` is
+ * `TIMEOUT`; a connection that ended before the poem was complete, with no socket error, is `RESET`.
+ */
+export function toPoetryFailure(reason: unknown, address: Address): PoetryError {
+  if (reason instanceof PoetryError) return reason;
+  if (reason instanceof CancelledError) return poetryErrors.cancelled(address);
+  if (reason instanceof DeferredTimeoutError) return poetryErrors.timeout(address, reason.timeout * 1000);
+  if (reason instanceof Error && reason.cause !== undefined) return toPoetryError(reason.cause, address);
+  if (reason instanceof ConnectionClosed) return poetryErrors.reset(address);
+  return toPoetryError(reason, address);
 }

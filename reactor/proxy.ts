@@ -18,7 +18,7 @@
 import type { Address } from '../poetry/contract.ts';
 import { connectionLine, type ListenOptions } from '../poetry/servers/index.ts';
 import { type Deferred, succeed } from './defer.ts';
-import { type Download, getPoetry } from './deferred-client.ts';
+import { type Download, getPoetry } from './get-poetry.ts';
 import { Reactor } from './reactor.ts';
 import { Factory, type HalfCloseableProtocol, listenTCP, type Port, Protocol } from './tcp.ts';
 

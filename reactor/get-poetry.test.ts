@@ -7,7 +7,7 @@ import { PoetryError } from '../poetry/contract.ts';
 import { poems } from '../poetry/poems/index.ts';
 import { refusingAddress, startFastServer, startSlowServer, startTransformServer } from '../poetry/servers/index.ts';
 import { CancelledError, type Deferred, Failure } from './defer.ts';
-import { getPoetry, TransformProxy } from './deferred-client.ts';
+import { getPoetry, TransformProxy } from './get-poetry.ts';
 import { Reactor } from './reactor.ts';
 
 const poem = poems.kettle.text;
