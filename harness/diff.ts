@@ -6,6 +6,10 @@
  * every model, one after another; `--html out.html` writes the comparison as a static page with one
  * column per model, highlighted by highlight.js and readable offline. On a terminal the output is
  * fitted to its width and coloured; through a pipe it is plain text, 120 columns unless `--width`.
+ *
+ * A part a model takes from shared code shows as its one pointer line, `uses getPoetry
+ * (reactor/get-poetry.ts:40)`, set apart from code (dim italic on a terminal, a note in the page),
+ * never as the shared code: what a column shows as code is that model's own.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,16 +59,32 @@ const spec = {
 interface Style {
   heading(text: string): string;
   dim(text: string): string;
+  /** A pointer line: not code, so it must not read as code. */
+  pointer(text: string): string;
 }
 
-const plain: Style = { heading: (t) => t, dim: (t) => t };
-const ansi: Style = { heading: (t) => `\x1b[1;36m${t}\x1b[0m`, dim: (t) => `\x1b[2m${t}\x1b[0m` };
+const plain: Style = { heading: (t) => t, dim: (t) => t, pointer: (t) => t };
+/** Colours for a terminal; `plain` through a pipe or with NO_COLOR. */
+export const ansi: Style = {
+  heading: (t) => `\x1b[1;36m${t}\x1b[0m`,
+  dim: (t) => `\x1b[2m${t}\x1b[0m`,
+  pointer: (t) => `\x1b[2;3m${t}\x1b[0m`,
+};
 
-/** Lines of one model's part, as shown in a column: a `file:line` label before each piece. */
-function partLines(source: PartSource, style: Style): string[] {
-  if (source.notApplicable !== undefined) return [style.dim(`(not applicable: ${source.notApplicable})`)];
-  if (source.pieces.length === 0) return [style.dim('(not marked)')];
-  return source.pieces.flatMap((piece) => [style.dim(`${piece.file}:${piece.line}`), ...piece.lines]);
+/**
+ * Lines of one model's part, as shown in a column `width` wide: a `file:line` label before each
+ * piece of code, a pointer as its one line (the place it points at is its label). Lines are cut to
+ * the width before they are styled, so no cut falls inside a colour code.
+ */
+function partLines(source: PartSource, style: Style, width: number): string[] {
+  const styled = (text: string, as: (t: string) => string) => wrap(text, width).map(as);
+  if (source.notApplicable !== undefined) return styled(`(not applicable: ${source.notApplicable})`, style.dim);
+  if (source.pieces.length === 0) return styled('(not marked)', style.dim);
+  return source.pieces.flatMap((piece) =>
+    piece.uses === undefined
+      ? [...styled(`${piece.file}:${piece.line}`, style.dim), ...piece.lines.flatMap((line) => wrap(line, width))]
+      : piece.lines.flatMap((line) => styled(line, style.pointer)),
+  );
 }
 
 /** Cuts a line into pieces of at most `width` columns; continuations start with `↪`. */
@@ -93,8 +113,8 @@ export function sideBySide(left: Model, right: Model, parts: readonly ClientPart
   for (const part of parts) {
     const what = clientParts.find((p) => p.name === part)?.what ?? '';
     out.push('', style.heading(`── ${part}: ${what} `.padEnd(width, '─').slice(0, width)));
-    const a = partLines(leftParts.find((p) => p.part === part) as PartSource, style).flatMap((l) => wrap(l, column));
-    const b = partLines(rightParts.find((p) => p.part === part) as PartSource, style).flatMap((l) => wrap(l, column));
+    const a = partLines(leftParts.find((p) => p.part === part) as PartSource, style, column);
+    const b = partLines(rightParts.find((p) => p.part === part) as PartSource, style, column);
     for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(`${pad(a[i] ?? '', column)} │ ${b[i] ?? ''}`);
   }
   return out.join('\n');
@@ -108,7 +128,7 @@ export function stacked(chosen: readonly Model[], parts: readonly ClientPart[], 
     out.push(style.heading(`══ ${part}: ${what} `.padEnd(width, '═').slice(0, width)));
     for (const model of chosen) {
       const source = readModelParts(model).find((p) => p.part === part) as PartSource;
-      out.push('', style.heading(`── ${model.name}`), ...partLines(source, style).flatMap((l) => wrap(l, width)), '');
+      out.push('', style.heading(`── ${model.name}`), ...partLines(source, style, width), '');
     }
   }
   return out.join('\n');
@@ -130,9 +150,13 @@ export function htmlPage(chosen: readonly Model[], parts: readonly ClientPart[])
       return `<p class="na">not applicable: ${escapeHtml(source.notApplicable)}</p>`;
     if (source.pieces.length === 0) return '<p class="na">not marked</p>';
     return source.pieces
-      .map((piece) => {
-        const code = hljs.highlight(piece.lines.join('\n'), { language: 'typescript' }).value;
-        return `<div class="where">${escapeHtml(piece.file)}:${piece.line}</div><pre><code class="hljs">${code}</code></pre>`;
+      .map(({ file, line, lines, uses }) => {
+        if (uses !== undefined) {
+          const where = `${uses.file}:${uses.line}`;
+          return `<p class="uses">uses <code>${escapeHtml(uses.name)}</code> (<span class="path">${escapeHtml(where)}</span>)</p>`;
+        }
+        const code = hljs.highlight(lines.join('\n'), { language: 'typescript' }).value;
+        return `<div class="where">${escapeHtml(file)}:${line}</div><pre><code class="hljs">${code}</code></pre>`;
       })
       .join('');
   };
@@ -149,7 +173,8 @@ export function htmlPage(chosen: readonly Model[], parts: readonly ClientPart[])
 <style>${theme}
 body{font-family:system-ui,sans-serif;margin:1rem}table{border-collapse:collapse;table-layout:fixed;width:max(100%,${chosen.length * 34}rem)}
 td,th{vertical-align:top;border:1px solid #ddd;padding:.4rem;text-align:left}tr.part th{background:#f3f3f8;font-size:1.1rem}
-pre{margin:.2rem 0;font-size:12px;white-space:pre-wrap}.where{color:#888;font-size:11px}.na{color:#999;font-style:italic}.name{font-family:monospace;font-size:1.1rem}
+pre{margin:.2rem 0;font-size:12px;white-space:pre-wrap}.where{color:#888;font-size:11px}.na{color:#999;font-style:italic}
+.uses{margin:.3rem 0;color:#555;font-style:italic;border-left:3px solid #ccd;padding-left:.4rem}.uses .path{font-family:monospace;font-style:normal}.name{font-family:monospace;font-size:1.1rem}
 nav a{margin-right:.8rem}</style></head>
 <body><h1>poetry-models, side by side</h1>
 <nav>${parts.map((p) => `<a href="#${p}">${p}</a>`).join('')}</nav>

@@ -1,23 +1,25 @@
 /**
- * `npm run new-model -- <name>`: the first step of adding a model. It creates `<name>/client.ts`
- * (a client skeleton with every part marked, each holding a TODO) and `<name>/index.ts`, registers
- * the model in `harness/registry.ts`, and prints the next steps. From then on the CLI, the conformance
- * suite and the benchmarks all see the model; until its parts are written, the suite's parts check
- * names the ones still missing.
+ * `npm run new-model -- <name>`: the first step of adding a model. It creates the folder every model
+ * has — `<name>/client.ts` (a client skeleton with every part marked, each holding a TODO),
+ * `<name>/index.ts` (the face the registry imports `model` from) and `<name>/README.md` (the
+ * sections every model's notes have) — adds the folder to `harness/models.json`, and prints the
+ * next steps. From then on the CLI, the conformance suite and the benchmarks all see the model;
+ * until its parts are written, the suite's parts check names the ones still missing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clientParts } from '../poetry/parts.ts';
 import { type CommandSpec, FileError, type Parsed, type Run, runAsMain, UsageError } from './command-line.ts';
 import { isMain } from './is-main.ts';
+import { formatModelList, modelListFile, parseModelList } from './model-list.ts';
 import { projectRoot, todoMarker } from './part-reader.ts';
 
 const spec = {
   name: 'new-model',
   usage: ['<name> [--root <dir>]'],
   description:
-    'Creates <name>/client.ts and <name>/index.ts with every client part marked, registers the model\n' +
-    'in harness/registry.ts, and prints the next steps. <name> is lower case: letters, digits, dashes.',
+    'Creates <name>/client.ts (every client part marked), <name>/index.ts and <name>/README.md, adds\n' +
+    '<name> to harness/models.json, and prints the next steps. <name> is lower case: letters, digits, dashes.',
   positionals: true,
   options: { root: { type: 'string', value: '<dir>', help: 'the project to add it to (default: this one)' } },
   exitCodes: [
@@ -39,9 +41,12 @@ export function clientSkeleton(name: string): string {
  * The \`${name}\` model. Say here, in a paragraph, what idea this client shows and what to look for
  * when reading it beside the others (\`npm run diff -- promises ${name}\`).
  *
- * Each part below is marked with a region, so the diff tool and the conformance suite can find it;
- * replace each TODO with this model's way of doing that part, or declare a part that has no place
- * here as \`// #region <part> — not applicable: <reason>\` followed by \`// #endregion\`.
+ * This file is the client, written for the reader: each part below is marked with a region, so the
+ * diff tool and the conformance suite can find it. Replace each TODO with this model's way of doing
+ * that part; a part taken whole from shared code is one pointer line instead,
+ * \`// #uses <part>, <part>: <name> (<file>)\`; a part that has no place here is
+ * \`// #region <part> — not applicable: <reason>\` followed by \`// #endregion\`. Code written for
+ * the machine (a runtime, a library) goes in other files, listed in \`runtimeFiles\`, marking no parts.
  */
 import {
   type Address,
@@ -74,27 +79,45 @@ export const ${identifier(name)}: Model = {
 `;
 }
 
-/** The registry's source with the model imported and appended to the list. */
-export function register(registry: string, name: string): string {
-  const id = identifier(name);
-  const list = /export const models: readonly Model\[\] = \[([^\]]*)\];/;
-  const match = list.exec(registry);
-  if (!match) throw new Error('cannot find the `models` list to add to');
-  const entries = (match[1] as string).trim().replace(/,$/, '');
-  // Keep the list's layout: one entry per line when it already is, otherwise inline.
-  const listed = !entries ? id : entries.includes('\n') ? `\n  ${entries},\n  ${id},\n` : `${entries}, ${id}`;
-  const updated = registry.replace(list, `export const models: readonly Model[] = [${listed}];`);
-  // Among the models' imports, in the order Biome's import sorting keeps them.
-  const source = `../${name}/client.ts`;
-  const lines = updated.split('\n');
-  const imports = lines.flatMap((line, index) => {
-    const from = /^import .* from '(\.\.\/[^']+)';$/.exec(line)?.[1];
-    return from === undefined ? [] : [{ index, from }];
-  });
-  const after = imports.find((i) => i.from > source)?.index;
-  const at = after ?? (imports.at(-1)?.index ?? -1) + 1;
-  lines.splice(at, 0, `import { ${id} } from '${source}';`);
-  return lines.join('\n');
+/** The face: what the registry imports, and later the runtime's public API too. */
+export function faceSkeleton(name: string): string {
+  return `/** The \`${name}\` model's face: the model, as the registry imports it, and its runtime's public API. */
+export { ${identifier(name)} as model } from './client.ts';
+`;
+}
+
+/** The model's notes, with the sections every model's README has, each holding a TODO. */
+export function readmeSkeleton(name: string): string {
+  return `# ${name}/ — the \`${name}\` model
+
+${todoMarker}: the story. Where the idea comes from (the original it imitates: a library, a
+language, a paper) and what it shows beside the other models.
+
+## How to read the client
+
+${todoMarker}: where to start in \`client.ts\`, the order its parts come in, and what to compare it with:
+\`npm run diff -- promises ${name}\`. Name the runtime files it stands on and what they hide.
+
+## Deliberate differences from the original
+
+${todoMarker}: each way this model departs from its original, and why.
+
+## Cost
+
+${todoMarker}: measured figures, with when and how they were measured, e.g.
+\`npm run bench -- --model ${name} --scenario many-fast\` (× raw, same run).
+`;
+}
+
+/**
+ * The model folders with `name` appended. A name is taken when a listed folder is called it
+ * (`baselines/promises` holds the model `promises`): a model is named after its folder.
+ */
+export function register(folders: readonly string[], name: string): string[] {
+  if (folders.some((folder) => path.posix.basename(folder) === name)) {
+    throw new UsageError(`a model called "${name}" is already registered`);
+  }
+  return [...folders, name];
 }
 
 /** Reads or writes one file of the project, turning the OS's failure into a `FileError` naming it. */
@@ -108,8 +131,8 @@ function inProject<T>(file: string, act: () => T): T {
 
 /**
  * Creates the model's files and registers it. A bad or taken name is a `UsageError`; a file it
- * cannot read or write is a `FileError`. The registry is updated in memory first, so a registry it
- * cannot add to leaves nothing behind.
+ * cannot read or write (or a model list it cannot parse) is a `FileError`. The list is updated in
+ * memory first, so a list it cannot add to leaves nothing behind.
  */
 export function createModel(name: string, root = projectRoot): string[] {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -119,24 +142,23 @@ export function createModel(name: string, root = projectRoot): string[] {
   }
   const folder = path.join(root, name);
   if (existsSync(folder)) throw new UsageError(`${name}/ already exists; choose another name`);
-  const registryFile = path.join(root, 'harness', 'registry.ts');
-  const registry = inProject(registryFile, () => readFileSync(registryFile, 'utf8'));
-  if (registry.includes(`name: '${name}'`) || registry.includes(`{ ${identifier(name)} }`)) {
-    throw new UsageError(`a model called "${name}" is already registered`);
-  }
-  const registered = inProject(registryFile, () => register(registry, name));
-  inProject(folder, () => mkdirSync(folder));
-  const client = path.join(folder, 'client.ts');
-  inProject(client, () => writeFileSync(client, clientSkeleton(name)));
-  const index = path.join(folder, 'index.ts');
-  inProject(index, () =>
-    writeFileSync(
-      index,
-      `/** The \`${name}\` model's public face. */\nexport { ${identifier(name)} } from './client.ts';\n`,
-    ),
+  const listFile = path.join(root, modelListFile);
+  const registered = register(
+    inProject(listFile, () => parseModelList(readFileSync(listFile, 'utf8'))),
+    name,
   );
-  inProject(registryFile, () => writeFileSync(registryFile, registered));
-  return [`${name}/client.ts`, `${name}/index.ts`, 'harness/registry.ts (registered)'];
+  inProject(folder, () => mkdirSync(folder));
+  const files = {
+    'client.ts': clientSkeleton(name),
+    'index.ts': faceSkeleton(name),
+    'README.md': readmeSkeleton(name),
+  };
+  for (const [file, text] of Object.entries(files)) {
+    const at = path.join(folder, file);
+    inProject(at, () => writeFileSync(at, text));
+  }
+  inProject(listFile, () => writeFileSync(listFile, formatModelList(registered)));
+  return [...Object.keys(files).map((file) => `${name}/${file}`), `${modelListFile} (registered)`];
 }
 
 function main({ values, positionals }: Parsed<typeof spec.options>, run: Run): number {
@@ -149,6 +171,7 @@ function main({ values, positionals }: Parsed<typeof spec.options>, run: Run): n
 Next steps:
   1. Write each part in ${name}/client.ts (the TODOs); read another model beside it:
        npm run diff -- promises ${name}
+     and tell the model's story in ${name}/README.md.
   2. Run the conformance suite for it until it passes:
        MODELS=${name} npx vitest run harness/conformance
   3. Try it by hand and in the benchmarks:

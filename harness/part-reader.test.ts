@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Model } from '../poetry/contract.ts';
 import { clientParts } from '../poetry/parts.ts';
-import { htmlPage, listing, sideBySide, stacked } from './diff.ts';
+import { ansi, htmlPage, listing, sideBySide, stacked } from './diff.ts';
+import { formatModelList, parseModelList, readModelList } from './model-list.ts';
 import { clientSkeleton, createModel, register } from './new-model.ts';
 import { extractRegions, missingParts, readModelParts } from './part-reader.ts';
 import { models } from './registry.ts';
@@ -128,30 +129,93 @@ describe('npm run diff', () => {
   });
 });
 
+describe('npm run diff, a part taken from shared code or not applicable', () => {
+  const pointing: Model = {
+    name: 'pointer',
+    title: 'A fixture whose parts are pointers',
+    summary: '',
+    clientFiles: ['harness/test-fixtures/pointer-client.ts'],
+    runtimeFiles: ['harness/test-fixtures/shared-code.ts'],
+    getPoems: async () => [],
+  };
+  const pointer = 'uses fetchShared (harness/test-fixtures/shared-code.ts:5)';
+  const shared = 'a line of the shared code itself';
+
+  it('shows a pointer as its one line, never the shared code, side by side and stacked', () => {
+    const [other] = models as [Model];
+    const side = sideBySide(pointing, other, ['connect', 'retry', 'limit', 'collect'], 160);
+    const left = side.split('\n').map((line) => line.split(' │ ')[0]?.trimEnd() ?? '');
+    expect(left.filter((line) => line === pointer)).toHaveLength(2);
+    expect(left).not.toContain('harness/test-fixtures/pointer-client.ts:7');
+    expect(left).toContain('harness/test-fixtures/pointer-client.ts:10');
+    expect(left).toContain('export const inFlight = 1;');
+    expect(left).toContain('(not applicable: this fixture collects nothing)');
+    const stack = stacked([pointing], ['receive', 'collect'], 100);
+    expect(stack).toContain(`── pointer\n${pointer}\n`);
+    expect(stack).toContain('(not applicable: this fixture collects nothing)');
+    for (const text of [side, stack]) expect(text).not.toContain(shared);
+  });
+
+  it('sets a pointer apart from code on a terminal: dim italic, one line', () => {
+    const text = stacked([pointing], ['timeout'], 100, ansi);
+    expect(text).toContain(`\x1b[2;3m${pointer}\x1b[0m`);
+    expect(stacked([pointing], ['collect'], 100, ansi)).toContain(
+      '\x1b[2m(not applicable: this fixture collects nothing)\x1b[0m',
+    );
+  });
+
+  it('shows a pointer in the page as a note with the path, not as highlighted code', () => {
+    const page = htmlPage([pointing], ['cancel', 'collect']);
+    expect(page).toContain(
+      '<p class="uses">uses <code>fetchShared</code> (<span class="path">harness/test-fixtures/shared-code.ts:5</span>)</p>',
+    );
+    expect(page).not.toContain(shared);
+    expect(page).not.toContain('<pre><code class="hljs">uses');
+    expect(page).toContain('<p class="na">not applicable: this fixture collects nothing</p>');
+  });
+});
+
 describe('npm run new-model', () => {
   let root: string | undefined;
   afterEach(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('adds the import and the list entry to the registry', () => {
-    const registry = readFileSync(new URL('./registry.ts', import.meta.url), 'utf8');
-    const updated = register(registry, 'my-model');
-    expect(updated).toContain("import { myModelModel } from '../my-model/client.ts';");
-    expect(updated).toMatch(
-      /export const models: readonly Model\[\] = \[[^\]]*\bpromisesModel,\s+[^\]]*myModelModel,\s*\];/,
-    );
-    expect(register('export const models: readonly Model[] = [a, b];', 'c')).toContain('= [a, b, cModel];');
+  it('registers the models of harness/models.json, in its order, each named after its folder', () => {
+    expect(models.map((m) => m.name)).toEqual(readModelList().map((folder) => path.posix.basename(folder)));
   });
 
-  it('creates a skeleton with every part marked but none written, and refuses a taken or bad name', () => {
+  it('appends the folder to the model list, and refuses a name a listed folder has', () => {
+    expect(register(['baselines/promises', 'reactor'], 'my-model')).toEqual([
+      'baselines/promises',
+      'reactor',
+      'my-model',
+    ]);
+    expect(() => register(['baselines/promises'], 'promises')).toThrow(
+      'a model called "promises" is already registered',
+    );
+  });
+
+  it('writes the model list one folder a line, reads it back, and says what is wrong with one it cannot use', () => {
+    expect(formatModelList(['a/b', 'c'])).toBe('[\n  "a/b",\n  "c"\n]\n');
+    expect(parseModelList(formatModelList(['a/b', 'c']))).toEqual(['a/b', 'c']);
+    expect(() => parseModelList('[')).toThrow(/^not JSON/);
+    expect(() => parseModelList('{"models": ["a"]}')).toThrow(/^not a list of model folders/);
+    expect(() => parseModelList('["../elsewhere"]')).toThrow(/^not a list of model folders/);
+    expect(() => parseModelList('["a", "a"]')).toThrow('lists a twice');
+  });
+
+  it('creates a skeleton with every part marked but none written, a face and notes, and refuses a taken or bad name', () => {
     root = mkdtempSync(path.join(tmpdir(), 'new-model-'));
     mkdirSync(path.join(root, 'harness'));
-    writeFileSync(
-      path.join(root, 'harness', 'registry.ts'),
-      "import type { Model } from '../poetry/contract.ts';\n\nexport const models: readonly Model[] = [];\n",
-    );
-    expect(createModel('sketch', root)).toContain('sketch/client.ts');
+    writeFileSync(path.join(root, 'harness', 'models.json'), '["reactor"]\n');
+    expect(createModel('sketch', root)).toEqual([
+      'sketch/client.ts',
+      'sketch/index.ts',
+      'sketch/README.md',
+      'harness/models.json (registered)',
+    ]);
+    expect(readModelList(root)).toEqual(['reactor', 'sketch']);
     const skeleton: Model = {
       name: 'sketch',
       title: '',
@@ -162,9 +226,20 @@ describe('npm run new-model', () => {
     };
     expect(readModelParts(skeleton, root).every((p) => p.pieces.length > 0)).toBe(true);
     expect(missingParts(skeleton, root)).toEqual(clientParts.map((p) => p.name));
-    expect(readFileSync(path.join(root, 'harness', 'registry.ts'), 'utf8')).toContain('[sketchModel]');
+    const client = clientSkeleton('sketch');
+    expect(client).toContain("name: 'sketch'");
+    expect(client).toContain("clientFiles: ['sketch/client.ts']");
+    expect(client).toContain('runtimeFiles: []');
+    expect(client).toContain('export const sketchModel: Model');
+    expect(readFileSync(path.join(root, 'sketch', 'index.ts'), 'utf8')).toContain(
+      "export { sketchModel as model } from './client.ts';",
+    );
+    const notes = readFileSync(path.join(root, 'sketch', 'README.md'), 'utf8');
+    for (const heading of ['# sketch/', '## How to read the client', '## Deliberate differences', '## Cost']) {
+      expect(notes).toMatch(new RegExp(`^${heading}`, 'm'));
+    }
     expect(() => createModel('sketch', root)).toThrow(/already exists/);
+    expect(() => createModel('reactor', root)).toThrow(/already registered/);
     expect(() => createModel('Bad Name', root)).toThrow(/not a model name/);
-    expect(clientSkeleton('sketch')).toContain("name: 'sketch'");
   });
 });

@@ -1,17 +1,39 @@
 /**
- * The registry: every model the CLI, the conformance suite and the benchmarks know about.
- * Adding a model is one folder plus one line in `models` below.
+ * The registry: every model the CLI, the conformance suite and the benchmarks know about. It reads
+ * the model folders from `harness/models.json` and imports each folder's face, `<folder>/index.ts`,
+ * for the `model` it exports; adding a model is one folder plus one line in that list, which
+ * `npm run new-model` writes. A folder without a face, or a face without a model, stops every
+ * command at once with the folder's name, rather than leaving a model silently out.
  */
-import { model as actors } from '../actors/index.ts';
-import { model as blocking } from '../baselines/blocking/index.ts';
-import { model as promises } from '../baselines/promises/index.ts';
-import { model as deferred } from '../deferred/index.ts';
-import { model as generators } from '../generators/index.ts';
-import { model as lazy } from '../lazy/index.ts';
+import { existsSync } from 'node:fs';
 import type { Model } from '../poetry/contract.ts';
-import { model as reactor } from '../reactor/index.ts';
+import { modelListFile, readModelList } from './model-list.ts';
 
-export const models: readonly Model[] = [blocking, promises, reactor, deferred, generators, actors, lazy];
+/** Whether `value` has the shape of a `Model`: enough to catch a face that exports something else. */
+function isModel(value: unknown): value is Model {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, title, clientFiles, runtimeFiles, getPoems } = value as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    typeof title === 'string' &&
+    Array.isArray(clientFiles) &&
+    Array.isArray(runtimeFiles) &&
+    typeof getPoems === 'function'
+  );
+}
+
+/** The model that `folder`'s face exports. */
+async function loadFace(folder: string): Promise<Model> {
+  const face = `../${folder}/index.ts`;
+  if (!existsSync(new URL(face, import.meta.url))) {
+    throw new Error(`${modelListFile} lists ${folder}, which has no index.ts (a model's face)`);
+  }
+  const { model } = (await import(/* @vite-ignore */ face)) as { model?: unknown };
+  if (!isModel(model)) throw new Error(`${folder}/index.ts exports no \`model\`: a model's face exports it as model`);
+  return model;
+}
+
+export const models: readonly Model[] = await Promise.all(readModelList().map(loadFace));
 
 /** The model called `name`, or an error that lists the ones there are. */
 export function findModel(name: string): Model {

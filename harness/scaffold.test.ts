@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientParts } from '../poetry/parts.ts';
+import { formatModelList, modelListFile, parseModelList } from './model-list.ts';
 import { projectRoot } from './part-reader.ts';
 
 /** The minimal working client: the promises baseline's download, its own limit and collection. */
@@ -102,19 +103,21 @@ describe('npm run new-model, the command', () => {
     const missing = path.join(scratch, 'missing');
     const ended = newModel('--root', missing, 'x');
     expect(ended.stderr).toBe(
-      `new-model: ${path.join(missing, 'harness', 'registry.ts')}: no such file or directory\n`,
+      `new-model: ${path.join(missing, 'harness', 'models.json')}: no such file or directory\n`,
     );
     expect(ended.status).toBe(1);
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  it('a registry without a models list is named, exit 1, and no folder is made', () => {
+  it('a model list that is not a list of folders is named, exit 1, and no folder is made', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'poetry-new-model-'));
     mkdirSync(path.join(scratch, 'harness'));
-    const registry = path.join(scratch, 'harness', 'registry.ts');
-    writeFileSync(registry, 'export const nothing = 1;\n');
+    const list = path.join(scratch, 'harness', 'models.json');
+    writeFileSync(list, '{ "models": ["reactor"] }\n');
     const ended = newModel('--root', scratch, 'x');
-    expect(ended.stderr).toBe(`new-model: ${registry}: cannot find the \`models\` list to add to\n`);
+    expect(ended.stderr).toBe(
+      `new-model: ${list}: not a list of model folders, such as ["baselines/promises", "reactor"]\n`,
+    );
     expect(ended.status).toBe(1);
     expect(readdirSync(scratch)).toEqual(['harness']);
   });
@@ -146,7 +149,7 @@ describe('npm run new-model, end to end', () => {
     const scaffold = tsx('harness/new-model.ts', 'scratch');
     expect(scaffold.status, scaffold.stderr).toBe(0);
     expect(scaffold.stdout).toContain('MODELS=scratch npx vitest run harness/conformance');
-    expect(readFileSync(path.join(copy, 'harness/registry.ts'), 'utf8')).toContain("from '../scratch/client.ts'");
+    expect(JSON.parse(readFileSync(path.join(copy, 'harness/models.json'), 'utf8')).at(-1)).toBe('scratch');
 
     const unwritten = vitest('harness/conformance/parts.test.ts', { MODELS: 'scratch' });
     expect(unwritten.status).not.toBe(0);
@@ -177,4 +180,22 @@ describe('npm run new-model, end to end', () => {
       .scenarios[0]?.rows;
     expect(rows?.find((row) => row.contender === 'scratch')?.status).toBe('ok');
   }, 300_000);
+
+  it('stops every command, naming the folder, when a listed model has no face or its face no model', () => {
+    const list = path.join(copy, modelListFile);
+    const listed = readFileSync(list, 'utf8');
+    try {
+      writeFileSync(list, formatModelList([...parseModelList(listed), 'faceless']));
+      const noFace = tsx('harness/cli.ts', '--list');
+      expect(noFace.status).not.toBe(0);
+      expect(noFace.stderr).toContain('harness/models.json lists faceless, which has no index.ts');
+      mkdirSync(path.join(copy, 'faceless'));
+      writeFileSync(path.join(copy, 'faceless/index.ts'), 'export const models = [];\n');
+      const noModel = tsx('harness/cli.ts', '--list');
+      expect(noModel.status).not.toBe(0);
+      expect(noModel.stderr).toContain('faceless/index.ts exports no `model`');
+    } finally {
+      writeFileSync(list, listed);
+    }
+  }, 60_000);
 });

@@ -1,0 +1,45 @@
+/**
+ * The list of registered models: `harness/models.json`, the folders of the models in the order the
+ * CLI, the diff and the benchmarks show them. It is data, not code, so the scaffold adds a model by
+ * parsing and writing it, and a test can walk the model folders without loading any model.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './part-reader.ts';
+
+/** Where the list lives, from the project root. */
+export const modelListFile = 'harness/models.json';
+
+/** A folder as a model list holds it: a relative path of lower-case segments, no `..`, no leading `/`. */
+const folderPattern = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*$/;
+
+/** The folders in the list's text; an error saying what is wrong when it is not a JSON list of folders. */
+export function parseModelList(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((entry) => typeof entry === 'string' && folderPattern.test(entry))) {
+    throw new Error('not a list of model folders, such as ["baselines/promises", "reactor"]');
+  }
+  const repeated = parsed.find((entry, index) => parsed.indexOf(entry) !== index);
+  if (repeated !== undefined) throw new Error(`lists ${repeated} twice`);
+  return parsed;
+}
+
+/** The list's text for `folders`: one folder a line, so adding a model is a one-line change. */
+export function formatModelList(folders: readonly string[]): string {
+  return `${JSON.stringify(folders, null, 2)}\n`;
+}
+
+/** The registered model folders of the project at `root`; an error naming the list when it is wrong. */
+export function readModelList(root = projectRoot): string[] {
+  const text = readFileSync(path.join(root, modelListFile), 'utf8');
+  try {
+    return parseModelList(text);
+  } catch (error) {
+    throw new Error(`${modelListFile}: ${(error as Error).message}`);
+  }
+}
