@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Model } from '../poetry/contract.ts';
 import { projectRoot } from './part-reader.ts';
 
 /** Where the list lives, from the project root. */
@@ -42,4 +43,20 @@ export function readModelList(root = projectRoot): string[] {
   } catch (error) {
     throw new Error(`${modelListFile}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Whether `value`, what a face exports as `model`, has the shape of a `Model`: enough to catch a
+ * face that exports something else under that name.
+ */
+export function isModel(value: unknown): value is Model {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, title, clientFiles, runtimeFiles, getPoems } = value as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    typeof title === 'string' &&
+    Array.isArray(clientFiles) &&
+    Array.isArray(runtimeFiles) &&
+    typeof getPoems === 'function'
+  );
 }

@@ -7,20 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Model } from '../poetry/contract.ts';
-import { modelListFile, readModelList } from './model-list.ts';
-
-/** Whether `value` has the shape of a `Model`: enough to catch a face that exports something else. */
-function isModel(value: unknown): value is Model {
-  if (typeof value !== 'object' || value === null) return false;
-  const { name, title, clientFiles, runtimeFiles, getPoems } = value as Record<string, unknown>;
-  return (
-    typeof name === 'string' &&
-    typeof title === 'string' &&
-    Array.isArray(clientFiles) &&
-    Array.isArray(runtimeFiles) &&
-    typeof getPoems === 'function'
-  );
-}
+import { isModel, modelListFile, readModelList } from './model-list.ts';
 
 /** The model that `folder`'s face exports. */
 async function loadFace(folder: string): Promise<Model> {
