@@ -1,2 +1,5 @@
-/** The deferred model's face: Twisted's Deferreds chained as the series' clients 6 and 7 hang them. */
-export { deferredModel as model } from '../reactor/deferred-client.ts';
+/**
+ * The deferred model's face: the model, and its client's Deferred-level entry point (`getPoems` on a
+ * reactor you run). The Deferreds themselves are the reactor's runtime (`reactor/defer.ts`).
+ */
+export { deferredModel as model, getPoems } from './client.ts';

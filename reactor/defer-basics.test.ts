@@ -1,5 +1,5 @@
 /**
- * Deferred basics and pause/unpause: checklist sections 1 and 3 (see reactor/DEFERRED.md), one test
+ * Deferred basics and pause/unpause: checklist sections 1 and 3 (see reactor/defer/README.md), one test
  * per numbered statement, named by its number. Everything here is synchronous: no awaits.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Promise interop (spec section 9 as mapped to JavaScript in reactor/DEFERRED.md) and the
+ * Promise interop (spec section 9 as mapped to JavaScript in reactor/defer/README.md) and the
  * in-process parts of debug mode (U7, U9).
  */
 import { describe, expect, it } from 'vitest';

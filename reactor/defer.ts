@@ -1,6 +1,6 @@
 /**
  * Deferreds with Twisted's semantics: the face of `reactor/defer/`. Import everything Deferred from
- * here. How we differ from Twisted, and why, is written down in `reactor/DEFERRED.md`.
+ * here. How we differ from Twisted, and why, is written down in `reactor/defer/README.md`.
  */
 export {
   type Chained,

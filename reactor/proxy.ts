@@ -25,16 +25,18 @@ import { Factory, type HalfCloseableProtocol, listenTCP, type Port, Protocol } f
 /** Fetches the upstream poem once and remembers it; a failure is not remembered. */
 export class ProxyService {
   poem: string | undefined;
+  readonly #reactor: Reactor;
+  readonly #upstream: Address;
 
-  constructor(
-    private readonly reactor: Reactor,
-    private readonly upstream: Address,
-  ) {}
+  constructor(reactor: Reactor, upstream: Address) {
+    this.#reactor = reactor;
+    this.#upstream = upstream;
+  }
 
   /** The poem: fired at once from the cache, or when a fresh download from upstream is in. */
   getPoem(): Deferred<string> {
     if (this.poem !== undefined) return succeed(this.poem);
-    return getPoetry(this.reactor, this.upstream).addCallback(({ poem }: Download) => {
+    return getPoetry(this.#reactor, this.#upstream).addCallback(({ poem }: Download) => {
       this.poem = poem;
       return poem;
     });
@@ -47,7 +49,7 @@ export class ProxyService {
  */
 class PoetryProxyProtocol extends Protocol implements HalfCloseableProtocol {
   declare factory: PoetryProxyFactory;
-  private deferred: Deferred<string> | undefined;
+  #deferred: Deferred<string> | undefined;
 
   override connectionMade(): void {
     const factory = this.factory;
@@ -60,7 +62,7 @@ class PoetryProxyProtocol extends Protocol implements HalfCloseableProtocol {
       factory.log?.(connectionLine('proxy', factory.address, stats.connections, this.transport.getPeer()));
     }
     const d = factory.service.getPoem();
-    this.deferred = d;
+    this.#deferred = d;
     d.addCallbacks(
       (poem) => {
         this.#answered();
@@ -82,9 +84,9 @@ class PoetryProxyProtocol extends Protocol implements HalfCloseableProtocol {
   override connectionLost(): void {
     this.factory.stats.active--;
     this.factory.waiting.delete(this);
-    if (this.deferred !== undefined) {
+    if (this.#deferred !== undefined) {
       this.factory.stats.closedByClient++;
-      this.deferred.cancel();
+      this.#deferred.cancel();
     }
   }
 
@@ -94,7 +96,7 @@ class PoetryProxyProtocol extends Protocol implements HalfCloseableProtocol {
   }
 
   #answered(): void {
-    this.deferred = undefined;
+    this.#deferred = undefined;
     this.factory.waiting.delete(this);
   }
 }

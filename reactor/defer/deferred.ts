@@ -7,7 +7,7 @@
  * Deferred pauses this one until that one fires. Those hand-offs run in one loop with an explicit
  * stack (the "trampoline"), so 100,000 nested Deferreds cost no more JavaScript stack than one.
  *
- * Where we differ from Twisted, and why, is in `reactor/DEFERRED.md`.
+ * Where we differ from Twisted, and why, is in `reactor/defer/README.md`.
  */
 import type { ReactorTime } from '../interfaces.ts';
 import {
@@ -65,7 +65,7 @@ class Link {
   ) {}
 }
 
-// #region unhandled errors
+// --- unhandled errors ---
 
 /**
  * What we remember about a Deferred for its unhandled-error report. Kept apart from the Deferred so
@@ -122,8 +122,6 @@ function callerStack(): string {
   return (new Error().stack ?? '').split('\n').slice(3).join('\n');
 }
 
-// #endregion
-
 export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * Debug mode (creation and first-fire stacks in errors and reports). Lives on the prototype so
@@ -141,58 +139,56 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   declare result: unknown;
 
   /** The next link to run (the head of the queue), and the last one queued. */
-  private firstLink: Link | null = null;
-  private lastLink: Link | null = null;
-  private runningCallbacks = false;
+  #firstLink: Link | null = null;
+  #lastLink: Link | null = null;
+  #runningCallbacks = false;
   /** Set by cancelling without a canceller: the one late `callback`/`errback` of the cancelled work is ignored. */
-  private suppressAlreadyCalled = false;
+  #suppressAlreadyCalled = false;
   // Typed loosely so that a Deferred<number> is still a Deferred<unknown> (a canceller is only ever given its own Deferred).
-  private canceller: ((d: Deferred<never>) => void) | undefined;
-  private chainedTo: Deferred<unknown> | null = null;
-  private debugInfo: DebugInfo | null = null;
+  #canceller: ((d: Deferred<never>) => void) | undefined;
+  #chainedTo: Deferred<unknown> | null = null;
+  #debugInfo: DebugInfo | null = null;
 
   constructor(canceller?: (deferred: Deferred<T>) => void) {
-    this.canceller = canceller as ((d: Deferred<never>) => void) | undefined;
-    if (this.debug) this.info().creator = callerStack();
+    this.#canceller = canceller as ((d: Deferred<never>) => void) | undefined;
+    if (this.debug) this.#info().creator = callerStack();
   }
 
-  // #region firing
+  // --- firing ---
 
   /** Fires the success path with `result` (a Failure goes down the error path instead) and runs the chain now. */
   callback(result: T | Failure): void {
-    if (!this.fire(result)) return;
+    if (!this.#fire(result)) return;
     // Nothing to run (succeed(), most often): skip the trampoline, keep its bookkeeping.
-    if (this.firstLink !== null || this.paused) this.runCallbacks();
-    else this.recordFinalResult();
+    if (this.#firstLink !== null || this.paused) this.#runCallbacks();
+    else this.#recordFinalResult();
   }
 
   /** Fires the error path; anything that is not a Failure is wrapped in one. Needs an argument: there is no "current exception". */
   errback(...reason: [reason: unknown] | []): void {
     if (reason.length === 0) throw new NoCurrentExceptionError();
     const failure = reason[0] instanceof Failure ? reason[0] : new Failure(reason[0]);
-    if (this.fire(failure)) this.runCallbacks();
+    if (this.#fire(failure)) this.#runCallbacks();
   }
 
   /** Records the first result; false when this call is the one late call a cancellation swallows. */
-  private fire(result: unknown): boolean {
+  #fire(result: unknown): boolean {
     if (this.called) {
-      if (this.suppressAlreadyCalled) {
-        this.suppressAlreadyCalled = false;
+      if (this.#suppressAlreadyCalled) {
+        this.#suppressAlreadyCalled = false;
         return false;
       }
-      const text = this.debug && this.debugInfo !== null ? debugText(this.debugInfo) : undefined;
+      const text = this.debug && this.#debugInfo !== null ? debugText(this.#debugInfo) : undefined;
       throw text === undefined ? new AlreadyCalledError() : new AlreadyCalledError(`\n${text}`);
     }
-    if (this.debug) this.info().invoker = callerStack();
+    if (this.debug) this.#info().invoker = callerStack();
     this.called = true;
-    this.canceller = undefined;
+    this.#canceller = undefined;
     this.result = result;
     return true;
   }
 
-  // #endregion
-
-  // #region adding links
+  // --- adding links ---
 
   /** Appends a (callback, errback) pair; the errback does not see what the paired callback throws. */
   addCallbacks<R1, R2 = Failure, A1 extends unknown[] = [], A2 extends unknown[] = []>(
@@ -201,7 +197,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     callbackArgs?: A1 | null,
     errbackArgs?: A2 | null,
   ): Deferred<Chained<R1> | Chained<R2>> {
-    return this.append(
+    return this.#append(
       callback as LinkFunction,
       callbackArgs ?? NO_ARGS,
       (errback ?? passthru) as LinkFunction,
@@ -211,17 +207,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /** `fn(result, ...args)` on success; failures pass by. Returns this same Deferred. */
   addCallback<R, A extends unknown[]>(fn: (result: T, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    return this.append(fn as LinkFunction, args, passthru, NO_ARGS);
+    return this.#append(fn as LinkFunction, args, passthru, NO_ARGS);
   }
 
   /** `fn(failure, ...args)` on failure; returning anything but a Failure recovers. Returns this same Deferred. */
   addErrback<R, A extends unknown[]>(fn: (failure: Failure, ...args: A) => R, ...args: A): Deferred<T | Chained<R>> {
-    return this.append(passthru, NO_ARGS, fn as LinkFunction, args);
+    return this.#append(passthru, NO_ARGS, fn as LinkFunction, args);
   }
 
   /** `fn(resultOrFailure, ...args)` either way. Returns this same Deferred. */
   addBoth<R, A extends unknown[]>(fn: (result: T | Failure, ...args: A) => R, ...args: A): Deferred<Chained<R>> {
-    return this.append(fn as LinkFunction, args, fn as LinkFunction, args);
+    return this.#append(fn as LinkFunction, args, fn as LinkFunction, args);
   }
 
   /**
@@ -229,23 +225,23 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Unlike Twisted's, long `chainDeferred` chains do not recurse: the trampoline runs `other`.
    */
   chainDeferred(other: Deferred<T>): Deferred<undefined> {
-    other.chainedTo = this as Deferred<unknown>;
-    this.enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CHAIN, other as Deferred<unknown>));
-    if (this.called) this.runCallbacks();
+    other.#chainedTo = this as Deferred<unknown>;
+    this.#enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CHAIN, other as Deferred<unknown>));
+    if (this.called) this.#runCallbacks();
     return this as unknown as Deferred<undefined>;
   }
 
-  private append<U>(
+  #append<U>(
     callback: LinkFunction,
     callbackArgs: readonly unknown[],
     errback: LinkFunction,
     errbackArgs: readonly unknown[],
   ): Deferred<U> {
-    if (this.called && this.paused === 0 && !this.runningCallbacks && this.firstLink === null) {
-      this.runAddedLink(callback, callbackArgs, errback, errbackArgs);
+    if (this.called && this.paused === 0 && !this.#runningCallbacks && this.#firstLink === null) {
+      this.#runAddedLink(callback, callbackArgs, errback, errbackArgs);
     } else {
-      this.enqueue(new Link(callback, argsOrNone(callbackArgs), errback, argsOrNone(errbackArgs), NORMAL, null));
-      if (this.called) this.runCallbacks();
+      this.#enqueue(new Link(callback, argsOrNone(callbackArgs), errback, argsOrNone(errbackArgs), NORMAL, null));
+      if (this.called) this.#runCallbacks();
     }
     return this as unknown as Deferred<U>;
   }
@@ -255,7 +251,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * or a trampoline stack: the same steps as one turn of `runCallbacks`, for the common case of
    * building a chain on a result that is already there.
    */
-  private runAddedLink(
+  #runAddedLink(
     callback: LinkFunction,
     callbackArgs: readonly unknown[],
     errback: LinkFunction,
@@ -264,32 +260,32 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const failed = isFailure(this.result);
     const fn = failed ? errback : callback;
     if (fn === passthru) return;
-    this.callLink(fn, failed ? errbackArgs : callbackArgs);
-    const waiting = isDeferred(this.result) && this.waitOrTakeOver(this.result);
+    this.#callLink(fn, failed ? errbackArgs : callbackArgs);
+    const waiting = isDeferred(this.result) && this.#waitOrTakeOver(this.result);
     // Links added by the one that just ran were queued; run them (and do the bookkeeping) the usual way.
-    if (!waiting && this.firstLink !== null) this.runCallbacks();
-    else this.recordFinalResult();
+    if (!waiting && this.#firstLink !== null) this.#runCallbacks();
+    else this.#recordFinalResult();
   }
 
-  private enqueue(link: Link): void {
-    if (this.lastLink === null) this.firstLink = link;
-    else this.lastLink.next = link;
-    this.lastLink = link;
+  #enqueue(link: Link): void {
+    if (this.#lastLink === null) this.#firstLink = link;
+    else this.#lastLink.next = link;
+    this.#lastLink = link;
   }
 
   /** Takes the next link off the queue, or `null` when none is waiting. */
-  private dequeue(): Link | null {
-    const link = this.firstLink;
+  #dequeue(): Link | null {
+    const link = this.#firstLink;
     if (link !== null) {
-      this.firstLink = link.next;
-      if (this.firstLink === null) this.lastLink = null;
+      this.#firstLink = link.next;
+      if (this.#firstLink === null) this.#lastLink = null;
     }
     return link;
   }
 
   /** Calls one link half with the current result; what it returns (or a Failure of what it throws) becomes the result. */
-  private callLink(fn: LinkFunction, args: readonly unknown[]): void {
-    this.runningCallbacks = true;
+  #callLink(fn: LinkFunction, args: readonly unknown[]): void {
+    this.#runningCallbacks = true;
     // Kept in a local and stored once: a second store into the field showed in every link's cost.
     let result: unknown;
     try {
@@ -297,7 +293,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     } catch (error) {
       result = new Failure(error);
     } finally {
-      this.runningCallbacks = false;
+      this.#runningCallbacks = false;
     }
     if (result === this) {
       // Twisted warns and then deadlocks here; an error the chain can see is kinder.
@@ -314,28 +310,26 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Callers test `isDeferred` first, so the common case (a plain value) stays small enough for V8 to
    * inline into the chain-building code.
    */
-  private waitOrTakeOver(returned: Deferred<unknown>): boolean {
+  #waitOrTakeOver(returned: Deferred<unknown>): boolean {
     if (!returned.called || returned.paused || isDeferred(returned.result)) {
       this.paused++;
-      this.chainedTo = returned;
-      returned.enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
+      this.#chainedTo = returned;
+      returned.#enqueue(new Link(passthru, NO_ARGS, passthru, NO_ARGS, CONTINUATION, this as Deferred<unknown>));
       return true;
     }
     this.result = returned.result;
     returned.result = undefined;
-    if (returned.debugInfo !== null) returned.debugInfo.failResult = undefined;
+    if (returned.#debugInfo !== null) returned.#debugInfo.failResult = undefined;
     return false;
   }
 
   /** At the end of a pass: a Failure left as the result is watched for the unhandled-error report. */
-  private recordFinalResult(): void {
-    if (isFailure(this.result)) this.info().failResult = this.result;
-    else if (this.debugInfo !== null) this.debugInfo.failResult = undefined;
+  #recordFinalResult(): void {
+    if (isFailure(this.result)) this.#info().failResult = this.result;
+    else if (this.#debugInfo !== null) this.#debugInfo.failResult = undefined;
   }
 
-  // #endregion
-
-  // #region pause
+  // --- pause ---
 
   /** Holds the chain: links wait (and a fired result is kept) until a matching `unpause()`. */
   pause(): void {
@@ -346,12 +340,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   unpause(): void {
     this.paused--;
     if (this.paused) return;
-    if (this.called) this.runCallbacks();
+    if (this.called) this.#runCallbacks();
   }
 
-  // #endregion
-
-  // #region cancel
+  // --- cancellation ---
 
   /**
    * Asks the work behind this Deferred to stop. Unfired: runs the canceller, and errbacks with
@@ -360,18 +352,16 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    */
   cancel(): void {
     if (!this.called) {
-      const canceller = this.canceller;
+      const canceller = this.#canceller;
       if (canceller !== undefined) canceller(this as unknown as Deferred<never>);
-      else this.suppressAlreadyCalled = true;
+      else this.#suppressAlreadyCalled = true;
       if (!this.called) this.errback(new Failure(new CancelledError()));
     } else if (this.result instanceof Deferred) {
       this.result.cancel();
     }
   }
 
-  // #endregion
-
-  // #region timeout
+  // --- addTimeout ---
 
   /**
    * Cancels this Deferred if it has not fired `seconds` from now on `clock`. The links added before
@@ -397,31 +387,29 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     return this;
   }
 
-  // #endregion
-
-  // #region the trampoline
+  // --- the trampoline ---
 
   /**
    * Runs links until the chain is empty or held. `chain` is the explicit stack that replaces
    * recursion: when an inner Deferred hands its result to the outer one waiting on it, the outer one
    * is pushed and run to its end (or next wait), then the inner one's remaining links resume.
    */
-  private runCallbacks(): void {
+  #runCallbacks(): void {
     // A link added from inside a running link joins the end of the current pass.
-    if (this.runningCallbacks) return;
+    if (this.#runningCallbacks) return;
     const chain: Deferred<unknown>[] = [this as Deferred<unknown>];
     while (chain.length > 0) {
       const current = chain[chain.length - 1]!;
       // Checked only here: a pause() from inside a running link does not stop the links already queued.
       if (current.paused) return;
       let finished = true;
-      current.chainedTo = null;
-      for (let link = current.dequeue(); link !== null; link = current.dequeue()) {
+      current.#chainedTo = null;
+      for (let link = current.#dequeue(); link !== null; link = current.#dequeue()) {
         if (link.kind === CONTINUATION) {
           const waiter = link.target!;
           waiter.result = current.result;
           current.result = undefined;
-          if (current.debugInfo !== null) current.debugInfo.failResult = undefined;
+          if (current.#debugInfo !== null) current.#debugInfo.failResult = undefined;
           waiter.paused--;
           chain.push(waiter);
           finished = false;
@@ -432,7 +420,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const handedOver = current.result;
           current.result = undefined;
           try {
-            if (target.fire(handedOver) && !target.paused) {
+            if (target.#fire(handedOver) && !target.paused) {
               chain.push(target);
               finished = false;
               break;
@@ -445,28 +433,26 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         const failed = isFailure(current.result);
         const fn = failed ? link.errback : link.callback;
         if (fn === passthru) continue;
-        current.callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
-        if (isDeferred(current.result) && current.waitOrTakeOver(current.result)) break;
+        current.#callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
+        if (isDeferred(current.result) && current.#waitOrTakeOver(current.result)) break;
       }
       if (finished) {
-        current.recordFinalResult();
+        current.#recordFinalResult();
         chain.pop();
       }
     }
   }
 
   /** This Deferred's debug record, created (and watched for collection) on first need. */
-  private info(): DebugInfo {
-    if (this.debugInfo === null) {
-      this.debugInfo = new DebugInfo();
-      collected.register(this, this.debugInfo);
+  #info(): DebugInfo {
+    if (this.#debugInfo === null) {
+      this.#debugInfo = new DebugInfo();
+      collected.register(this, this.#debugInfo);
     }
-    return this.debugInfo;
+    return this.#debugInfo;
   }
 
-  // #endregion
-
-  // #region promises
+  // --- promises ---
 
   /**
    * Makes a Deferred awaitable. A Deferred that already has a result (and is not held) is read without
@@ -482,7 +468,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (this.called && !this.paused && !isDeferred(this.result)) {
       const result = this.result;
       if (isFailure(result)) {
-        if (this.debugInfo !== null) this.debugInfo.failResult = undefined;
+        if (this.#debugInfo !== null) this.#debugInfo.failResult = undefined;
         return Promise.reject(result.value).then(onfulfilled, onrejected);
       }
       return Promise.resolve(result as T).then(onfulfilled, onrejected);
@@ -519,11 +505,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     return d;
   }
 
-  // #endregion
-
   /** Like Twisted's repr: `<Deferred>`, `<Deferred current result: 'orange'>`, `<Deferred waiting on Deferred>`. */
   toString(): string {
-    if (this.chainedTo !== null) return '<Deferred waiting on Deferred>';
+    if (this.#chainedTo !== null) return '<Deferred waiting on Deferred>';
     if (!this.called) return '<Deferred>';
     return `<Deferred current result: ${describeResult(this.result)}>`;
   }

@@ -28,46 +28,46 @@ export class DeferredList<T, R = ListEntry<T>[]> extends Deferred<R> {
   /** The outcomes so far, by input index. */
   readonly resultList: (ListEntry<T> | undefined)[];
   finishedCount = 0;
-  private readonly inputs: readonly Deferred<T>[];
-  private readonly options: DeferredListOptions;
+  readonly #inputs: readonly Deferred<T>[];
+  readonly #options: DeferredListOptions;
 
   constructor(deferreds: Iterable<Deferred<T>>, options: DeferredListOptions = {}) {
     super();
-    this.inputs = [...deferreds];
-    this.options = options;
-    this.resultList = new Array(this.inputs.length).fill(undefined);
-    if (this.inputs.length === 0 && !options.fireOnOneCallback) this.callback([] as R);
+    this.#inputs = [...deferreds];
+    this.#options = options;
+    this.resultList = new Array(this.#inputs.length).fill(undefined);
+    if (this.#inputs.length === 0 && !options.fireOnOneCallback) this.callback([] as R);
     // One shared function with (list, index) as its arguments rather than two closures per input:
     // the link waits as long as its input does, and a list may wait on thousands.
-    for (let index = 0; index < this.inputs.length; index++) {
-      (this.inputs[index] as Deferred<T>).addBoth(
-        DeferredList.inputLink,
+    for (let index = 0; index < this.#inputs.length; index++) {
+      (this.#inputs[index] as Deferred<T>).addBoth(
+        DeferredList.#inputLink,
         this as DeferredList<unknown, unknown>,
         index,
       );
     }
   }
 
-  private static inputLink(result: unknown, list: DeferredList<unknown, unknown>, index: number): unknown {
-    return list.inputFired(!(result instanceof Failure), result, index);
+  static #inputLink(result: unknown, list: DeferredList<unknown, unknown>, index: number): unknown {
+    return list.#inputFired(!(result instanceof Failure), result, index);
   }
 
-  private inputFired(success: boolean, result: unknown, index: number): unknown {
+  #inputFired(success: boolean, result: unknown, index: number): unknown {
     this.resultList[index] = [success, result] as ListEntry<T>;
     this.finishedCount++;
     if (!this.called) {
-      if (success && this.options.fireOnOneCallback) this.callback([result, index] as R);
-      else if (!success && this.options.fireOnOneErrback)
+      if (success && this.#options.fireOnOneCallback) this.callback([result, index] as R);
+      else if (!success && this.#options.fireOnOneErrback)
         this.errback(new Failure(new FirstError(result as Failure, index)));
       else if (this.finishedCount === this.resultList.length) this.callback(this.resultList as R);
     }
-    return !success && this.options.consumeErrors ? undefined : result;
+    return !success && this.#options.consumeErrors ? undefined : result;
   }
 
   /** Cancels every input given at construction, unless the list has fired. A canceller that throws is reported, not raised. */
   override cancel(): void {
     if (this.called) return;
-    for (const input of this.inputs) {
+    for (const input of this.#inputs) {
       try {
         input.cancel();
       } catch (error) {
