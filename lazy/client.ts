@@ -1,22 +1,16 @@
 /**
- * The `lazy` model: the poetry client as the series' second Haskell client would be written with
- * lazy async iterators. Read it top to bottom.
+ * The `lazy` model: the series' Haskell client — `mapM getPoem addresses`, a thread forked per
+ * server — written with lazy async iterators. Read it top to bottom: `getPoem` is one download, a
+ * pipeline from `contents(address)` to the poem, and `getPoems` maps it over the addresses.
  *
- * A poem is `contents(address)`: it looks like the whole text, but is read only as it is asked for.
- * That is exactly the catch. A purely demand-driven client — "print poem 1, then poem 2, …" over
- * `contents` — reads server 2 only when poem 2's turn comes: the downloads run one after another,
- * and a server that serves one client at a time (`serial` in our slow server) holds up everyone
- * behind it. Laziness gives "as much as you need", not concurrency.
- *
- * The Haskell client gets its concurrency by forking a thread per server (`forkIO`) that forces its
- * download. Here `fork(source)` is that thread: every download starts at once and reads in the
- * background into its own buffer, whatever the printer is doing. The printer then walks the poems
- * in order: the first one line by line as its lines arrive, the others (by then read, or still
- * arriving) when their turn comes. The per-download policies are combinators wrapped around
- * `contents` — `timeout`, the slot of the concurrency limit, `cancelOn` — and stopping is just
- * closing the sequence, which hangs up the socket.
- *
- * `getPoems` (the contract's edge) is `lazyPoems` without the printer.
+ * `contents(address)`, the `hGetContents` of this world, looks like the whole poem but reads only as
+ * it is asked for. That is the catch the Haskell series shows: a client that prints poem 1 from
+ * `contents`, then poem 2, … reads server 2 only when poem 2's turn comes, so the downloads run one
+ * after another. Laziness gives "as much as you need", not concurrency. The Haskell client forks a
+ * thread per server (`forkIO`) to force its poem; here `mapConcurrent` is that fork, with a bound:
+ * it runs `getPoem` for up to `concurrency` addresses at once, each reading its poem to the end, and
+ * hands the results back in input order. The per-download policies — the deadline, the caller's
+ * cancel — are combinators wrapped around `contents`, and closing the sequence hangs up the socket.
  */
 import {
   type Address,
@@ -31,66 +25,74 @@ import {
 import { PoemDecoder } from '../poetry/decode.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
 import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
-import { cancelOn, concatMap, drop, fork, lines, map, take, timeout } from './combinators.ts';
+import { cancelOn, concatMap, mapConcurrent, take, timeout } from './combinators.ts';
 import { type ContentsOptions, contents } from './contents.ts';
-import { forEach, Lazy, type Puller, reduce, toArray } from './lazy.ts';
+import { type Lazy, toArray } from './lazy.ts';
 
-export interface LazyPoemsOptions extends GetPoemsOptions {
-  /** Each line of each poem, in input order: the first poem's as they arrive, the rest in their turn. */
-  readonly onLine?: (task: number, line: string) => void;
+/** The policies every lazy text of a run is read through: the deadline inside, the caller's cancel outside. */
+type Guard = <T>(address: Address, text: Lazy<T>) => Lazy<T>;
+
+/** What `getPoem` needs, unpacked from the options once by `getPoems`. */
+interface PoemPolicy {
+  readonly guard: Guard;
+  readonly retries: number;
+  readonly signal: AbortSignal | undefined;
+  readonly transform: TransformOptions | undefined;
+  readonly onEvent: ((event: PoetryEvent) => void) | undefined;
 }
 
-/** Every poem, one result per address in input order; never rejects. */
-export async function lazyPoems(addresses: readonly Address[], options: LazyPoemsOptions = {}): Promise<PoemResult[]> {
-  const limit = options.concurrency;
-  const slots = limit !== undefined && Number.isFinite(limit) ? new Slots(limit) : undefined;
-  const received = addresses.map((): Received => ({ bytes: 0 }));
-  // forkIO: each first attempt starts reading now, in the background, while the loop below prints.
-  const readers = addresses.map((address, index) =>
-    fork(download(address, index + 1, slots, options, received[index]!)),
-  );
-  // #region collect
-  const results: PoemResult[] = [];
-  for (const [index, address] of addresses.entries()) {
-    results.push(await takePoem(address, index + 1, readers[index]!, slots, options, received[index]!));
+/** One poem, start to end: its download (tried again after a failure), then the transform. Never rejects. */
+async function getPoem(address: Address, task: number, policy: PoemPolicy): Promise<PoemResult> {
+  const where = formatAddress(address);
+  const emit = policy.onEvent;
+  try {
+    const { poem, bytes } = await withRetries(policy.retries, policy.signal, () =>
+      download(address, task, policy.guard, emit),
+    );
+    // #region finish
+    const result: PoemResult = policy.transform
+      ? { ok: true, address: where, ...(await transformPoem(poem, policy.transform, policy.guard, policy.signal)) }
+      : { ok: true, address: where, poem };
+    emit?.({ type: 'done', task, address: where, bytes, at: performance.now() });
+    return result;
+    // #endregion
+  } catch (error) {
+    // #region fail
+    const failure = policy.signal?.aborted ? poetryErrors.cancelled(address) : toPoetryError(error, address);
+    emit?.({ type: 'failed', task, address: where, error: failure, at: performance.now() });
+    return { ok: false, address: where, error: failure };
+    // #endregion
   }
-  return results;
-  // #endregion
 }
 
-/**
- * The bytes the current attempt at a poem has read, for its `done` event. Counted from the socket's
- * chunks as they pass: measuring the decoded text afterwards costs about as much as decoding it.
- */
-interface Received {
-  bytes: number;
-}
-
-/** One attempt at one poem, as lazy text: the policies are layers around `contents`. */
-function download(
+/** One attempt: the lazy text of `address`, read through the policies to its end. */
+async function download(
   address: Address,
   task: number,
-  slots: Slots | undefined,
-  options: GetPoemsOptions,
-  received: Received,
-): Lazy<string> {
+  guard: Guard,
+  emit: ((event: PoetryEvent) => void) | undefined,
+): Promise<{ poem: string; bytes: number }> {
+  const received = { bytes: 0 };
   // #region connect
-  // Nothing connects yet: `contents` connects on the first pull, which `fork` makes at once.
-  const poem = contents(address, options.onEvent && progress(address, task, options.onEvent, received));
+  // Nothing connects yet: `contents` connects on the first pull, which the loop below makes.
+  const text = contents(address, emit && progress(address, task, emit, received));
   // #endregion
-  // The deadline sits inside the slot, so waiting for a slot does not count; a cancel reaches a waiter too.
-  return cancellable(address, limited(slots, withDeadline(address, poem, options)), options);
+  // #region receive
+  let poem = '';
+  for await (const chunk of guard(address, text)) poem += chunk;
+  // #endregion
+  return { poem, bytes: received.bytes };
 }
 
 /**
- * The progress callbacks of one attempt. Only made when someone listens: over thousands of
- * downloads, unheard events (and their closures) are pure cost.
+ * The progress callbacks of one attempt, counting its bytes for the `done` event as the socket's
+ * chunks pass. Only made when someone listens: over thousands of downloads, unheard events cost.
  */
 function progress(
   address: Address,
   task: number,
   emit: (event: PoetryEvent) => void,
-  received: Received,
+  received: { bytes: number },
 ): Pick<ContentsOptions, 'onConnected' | 'onBytes'> {
   const where = formatAddress(address);
   return {
@@ -104,89 +106,19 @@ function progress(
 
 // #region timeout
 /** Fails the attempt with `TIMEOUT` if it has not ended `timeoutMs` after its first pull; closing hangs up. */
-function withDeadline<T>(address: Address, source: Lazy<T>, { timeoutMs }: GetPoemsOptions): Lazy<T> {
-  if (timeoutMs === undefined) return source;
-  return timeout(timeoutMs, source, () => poetryErrors.timeout(address, timeoutMs));
+function withDeadline<T>(address: Address, timeoutMs: number | undefined, text: Lazy<T>): Lazy<T> {
+  if (timeoutMs === undefined) return text;
+  return timeout(timeoutMs, text, () => poetryErrors.timeout(address, timeoutMs));
 }
 // #endregion
 
 // #region cancel
 /** Stops with `CANCELLED` when the caller aborts: the pending read rejects at once and the socket closes. */
-function cancellable<T>(address: Address, source: Lazy<T>, { signal }: GetPoemsOptions): Lazy<T> {
-  if (!signal) return source;
-  return cancelOn(signal, source, () => poetryErrors.cancelled(address));
+function cancellable<T>(address: Address, signal: AbortSignal | undefined, text: Lazy<T>): Lazy<T> {
+  if (!signal) return text;
+  return cancelOn(signal, text, () => poetryErrors.cancelled(address));
 }
 // #endregion
-
-/**
- * Reads one poem to the end — from the forked first attempt, then from fresh attempts if it fails —
- * handing each line to `onLine` as it passes, and ends the task with its one `done` or `failed`.
- */
-async function takePoem(
-  address: Address,
-  task: number,
-  firstAttempt: Lazy<string>,
-  slots: Slots | undefined,
-  options: LazyPoemsOptions,
-  received: Received,
-): Promise<PoemResult> {
-  const where = formatAddress(address);
-  const emit = options.onEvent;
-  // Lines already printed stay printed: a retry reads the poem again from the start and skips them.
-  let printed = 0;
-  for (let attempt = 0; ; attempt++) {
-    // #region limit
-    // A retry starts when the poem's turn comes; only first attempts run ahead in the background.
-    if (attempt > 0) received.bytes = 0;
-    const reader = attempt === 0 ? firstAttempt : fork(download(address, task, slots, options, received));
-    // #endregion
-    try {
-      // #region receive
-      // The printer does not await between lines, so `forEach` walks each chunk's lines in one go
-      // (one promise per chunk, not per line). With nobody printing, the poem is only its text:
-      // the chunks are folded together and never split into lines.
-      let poem = '';
-      const onLine = options.onLine;
-      if (onLine) {
-        const keep = (chunk: string) => {
-          poem += chunk;
-          return chunk;
-        };
-        await forEach(
-          (line: string) => {
-            onLine(task, line);
-            printed += 1;
-          },
-          drop(printed, lines(map(keep, reader))),
-        );
-      } else {
-        poem = await reduce(append, '', reader);
-      }
-      // #endregion
-      // #region finish
-      // A poem read in the background but not yet handed over when the caller aborts is cancelled too.
-      if (options.signal?.aborted) throw poetryErrors.cancelled(address);
-      const result: PoemResult = options.transform
-        ? { ok: true, address: where, ...(await transformPoem(poem, options.transform, options)) }
-        : { ok: true, address: where, poem };
-      emit?.({ type: 'done', task, address: where, bytes: received.bytes, at: performance.now() });
-      return result;
-      // #endregion
-    } catch (error) {
-      // #region fail
-      const failure = options.signal?.aborted ? poetryErrors.cancelled(address) : toPoetryError(error, address);
-      if (failure.code === 'CANCELLED' || attempt >= (options.retries ?? 0)) {
-        emit?.({ type: 'failed', task, address: where, error: failure, at: performance.now() });
-        return { ok: false, address: where, error: failure };
-      }
-      // #endregion
-    }
-  }
-}
-
-function append(text: string, chunk: string): string {
-  return text + chunk;
-}
 
 // #region transform
 /**
@@ -197,29 +129,21 @@ function append(text: string, chunk: string): string {
 async function transformPoem(
   poem: string,
   transform: TransformOptions,
-  options: GetPoemsOptions,
+  guard: Guard,
+  signal: AbortSignal | undefined,
 ): Promise<{ poem: string; transformError?: PoetryError }> {
   const raw = transform.protocol === 'raw';
   const request = raw ? poem : encodeNetstring(`${transform.name}.${poem}`);
-  const reply = cancellable(
-    transform.address,
-    withDeadline(
-      transform.address,
-      contents(transform.address, { send: request, halfClose: raw, decode: false }),
-      options,
-    ),
-    options,
-  );
+  const reply = guard(transform.address, contents(transform.address, { send: request, halfClose: raw, decode: false }));
   try {
     const bytes = raw ? Buffer.concat(await toArray(reply)) : await firstNetstring(reply);
     const decoder = new PoemDecoder(transform.address);
     decoder.push(bytes);
     return { poem: decoder.end() };
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    if (signal?.aborted) throw error;
     const why = toPoetryError(error, transform.address).message;
-    const transformError = poetryErrors.transformFailed(transform.address, why, error);
-    return { poem, transformError };
+    return { poem, transformError: poetryErrors.transformFailed(transform.address, why, error) };
   }
 }
 
@@ -234,97 +158,43 @@ async function firstNetstring(bytes: Lazy<Buffer>): Promise<Buffer> {
 }
 // #endregion
 
-// #region limit
-/** At most `size` downloads hold a slot at once; the rest wait, first come first served. */
-class Slots {
-  #free: number;
-  readonly #queue: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  /** Resolves when a slot is ours; `abandon` takes back a request that no longer wants one. */
-  acquire(): { granted: Promise<void>; abandon: () => void } {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return { granted: Promise.resolve(), abandon: () => {} };
+// #region retry
+/** `attempt` again after a failure, up to `retries` more times; a cancelled attempt is not tried again. */
+async function withRetries<T>(retries: number, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let left = retries; ; left -= 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (left <= 0 || signal?.aborted) throw error;
     }
-    let grant = () => {};
-    const granted = new Promise<void>((resolve) => (grant = resolve));
-    this.#queue.push(grant);
-    return {
-      granted,
-      abandon: () => {
-        const at = this.#queue.indexOf(grant);
-        if (at !== -1) this.#queue.splice(at, 1);
-      },
-    };
   }
-
-  release(): void {
-    const next = this.#queue.shift();
-    if (next) next();
-    else this.#free += 1;
-  }
-}
-
-/**
- * `source`, opened only once a slot is free (the wait is inside its first pull), holding it until it
- * ends, fails or is closed. Without a limit there is nothing to wait for, and no layer.
- */
-function limited<T>(slots: Slots | undefined, source: Lazy<T>): Lazy<T> {
-  if (!slots) return source;
-  return new Lazy(() => {
-    let inner: Puller<T> | undefined;
-    let request: ReturnType<Slots['acquire']> | undefined;
-    let holding = false;
-    let closed = false;
-    const release = () => {
-      if (!holding) return;
-      holding = false;
-      slots.release();
-    };
-    return {
-      async pull() {
-        if (!inner) {
-          request ??= slots.acquire();
-          await request.granted;
-          if (closed) return undefined;
-          holding = true;
-          inner = source.open();
-        }
-        try {
-          const run = await inner.pull();
-          if (!run) release();
-          return run;
-        } catch (error) {
-          release();
-          throw error;
-        }
-      },
-      async close() {
-        if (closed) return;
-        closed = true;
-        if (!holding) request?.abandon();
-        await inner?.close();
-        release();
-      },
-    };
-  });
 }
 // #endregion
 
+/** `mapM getPoem addresses`: every poem, one result per address in input order; never rejects. */
+export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  const { timeoutMs, concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, signal, onEvent } = options;
+  // The deadline sits inside the cancel; both sit inside the limit, so waiting for a place does not count.
+  const guard: Guard = (address, text) => cancellable(address, signal, withDeadline(address, timeoutMs, text));
+  const policy: PoemPolicy = { guard, retries, signal, transform, onEvent };
+  // #region limit
+  const poems = mapConcurrent(concurrency, (address: Address, index) => getPoem(address, index + 1, policy), addresses);
+  // #endregion
+  // #region collect
+  return toArray(poems);
+  // #endregion
+}
+
 export const lazyModel: Model = {
   name: 'lazy',
-  title: 'Lazy async iterators: hGetContents, demand-driven reading, a forked reader per server',
+  title: 'Lazy async iterators: hGetContents, demand-driven reading, mapM getPoem with a bounded fork',
   summary:
     'A poem is `contents(address)`, an async iterable that connects on the first pull and reads the socket ' +
     'only when pulled, so a consumer that stops pulling stalls the server through TCP backpressure. ' +
     'Combinators (`lines`, `map`, `take`, `merge`, `timeout`, …) stay lazy and pass a stop back to the socket. ' +
     'Look for the catch the Haskell series shows: demand-driven reading alone would read the servers one ' +
-    'after another; the concurrency comes from `fork`, a background reader per server like `forkIO`.',
+    'after another; the concurrency comes from `mapConcurrent`, a forked reader per server like `forkIO`, with a bound.',
   clientFiles: ['lazy/client.ts'],
   runtimeFiles: ['lazy/combinators.ts', 'lazy/contents.ts', 'lazy/lazy.ts'],
-  getPoems: (addresses, options) => lazyPoems(addresses, options),
+  getPoems: (addresses, options) => getPoems(addresses, options),
 };

@@ -10,11 +10,14 @@ import {
   buffer,
   cancelOn,
   concat,
+  concatMap,
   contents,
+  drop,
   filter,
   from,
   lines,
   map,
+  mapConcurrent,
   merge,
   naturals,
   retry,
@@ -221,5 +224,143 @@ describe('retry', () => {
     await expect(toArray(retry(3, failing))).rejects.toThrow('broken');
     expect(attempts).toBe(1);
     expect(seen.finallyRan).toBe(true);
+  });
+});
+
+describe('drop and concatMap', () => {
+  it('drop skips the first items; concatMap replaces each item by zero, one or many', async () => {
+    expect(await toArray(drop(2, [1, 2, 3, 4]))).toEqual([3, 4]);
+    expect(await toArray(concatMap((n: number) => Array.from({ length: n }, () => n), [0, 1, 2]))).toEqual([1, 2, 2]);
+  });
+});
+
+/** A promise with its settle functions outside, so a test decides when each call ends. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Calls that end only when the test settles them; records which started and with what signal. */
+function controlledCalls<T>() {
+  const calls: { item: T; index: number; signal: AbortSignal; end: ReturnType<typeof deferred<T>> }[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const fn = (item: T, index: number, signal: AbortSignal) => {
+    const end = deferred<T>();
+    calls.push({ item, index, signal, end });
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    const done = () => {
+      running -= 1;
+    };
+    end.promise.then(done, done);
+    return end.promise;
+  };
+  return { calls, fn, maxRunning: () => maxRunning };
+}
+
+describe('mapConcurrent', () => {
+  it('hands the results out in the source order, whatever order the calls end in', async () => {
+    const { calls, fn } = controlledCalls<string>();
+    const results = toArray(mapConcurrent(3, fn, ['a', 'b', 'c']));
+    await eventually(() => calls.length === 3, 'all three calls to start');
+    for (const call of [...calls].reverse()) call.end.resolve(call.item.toUpperCase());
+    expect(await results).toEqual(['A', 'B', 'C']);
+    expect(calls.map((call) => call.index)).toEqual([0, 1, 2]);
+  });
+
+  it('runs at most `limit` calls at once, and a call that ends frees its place before its result is taken', async () => {
+    const { calls, fn, maxRunning } = controlledCalls<number>();
+    const results = toArray(mapConcurrent(2, fn, [0, 1, 2, 3]));
+    await eventually(() => calls.length === 2, 'two calls to start');
+    await pause(20);
+    expect(calls).toHaveLength(2);
+    // The second ends while the first still runs: its result must wait, its place must not.
+    calls[1]!.end.resolve(1);
+    await eventually(() => calls.length === 3, 'the third call to start');
+    expect(calls).toHaveLength(3);
+    calls[0]!.end.resolve(0);
+    await eventually(() => calls.length === 4, 'the fourth call to start');
+    calls[2]!.end.resolve(2);
+    calls[3]!.end.resolve(3);
+    expect(await results).toEqual([0, 1, 2, 3]);
+    expect(maxRunning()).toBe(2);
+  });
+
+  it('over an endless source, `take` ends it, and no call starts after the stop', async () => {
+    const calls: number[] = [];
+    const squares = mapConcurrent(
+      2,
+      async (n: number) => {
+        calls.push(n);
+        return n * n;
+      },
+      counting(),
+    );
+    expect(await toArray(take(3, squares))).toEqual([0, 1, 4]);
+    const startedByTheStop = calls.length;
+    await pause(20);
+    expect(calls).toHaveLength(startedByTheStop);
+  });
+
+  it('a stop (break, take) starts nothing more and aborts the signal of every call still running', async () => {
+    const { calls, fn } = controlledCalls<number>();
+    const iterator = mapConcurrent(2, fn, [0, 1, 2, 3])[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await eventually(() => calls.length === 2, 'two calls to start');
+    calls[0]!.end.resolve(0);
+    expect(await first).toEqual({ done: false, value: 0 });
+    await eventually(() => calls.length === 3, 'the third call to start');
+    await iterator.return?.();
+    expect(calls.map((call) => call.signal.aborted)).toEqual([true, true, true]);
+    calls[1]!.end.resolve(1);
+    calls[2]!.end.resolve(2);
+    await pause(20);
+    expect(calls).toHaveLength(3);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('the first failure rejects the sequence, aborts the calls still running and starts no more', async () => {
+    const { calls, fn } = controlledCalls<number>();
+    const results = toArray(mapConcurrent(2, fn, [0, 1, 2, 3]));
+    await eventually(() => calls.length === 2, 'two calls to start');
+    calls[1]!.end.reject(new Error('call 1 failed'));
+    await expect(results).rejects.toThrow('call 1 failed');
+    expect(calls[0]!.signal.aborted).toBe(true);
+    await pause(20);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a call that throws at once, or a failing source, rejects it too; a limit below 1 is refused', async () => {
+    const throwing = () => {
+      throw new Error('thrown, not rejected');
+    };
+    await expect(toArray(mapConcurrent(1, throwing, [1]))).rejects.toThrow('thrown, not rejected');
+    async function* breaking() {
+      yield 1;
+      throw new Error('source broke');
+    }
+    await expect(toArray(mapConcurrent(1, async (n: number) => n, breaking()))).rejects.toThrow('source broke');
+    expect(() => mapConcurrent(0, async (n: number) => n, [1])).toThrow(RangeError);
+  });
+
+  it('over sockets: every poem, in order, with at most `limit` connections open at a time', async () => {
+    const servers = await Promise.all(
+      [poems.kettle.text, poems.semaphore.text, poems['night-ferry'].text].map((poem) =>
+        serve(startSlowServer({ poem, numBytes: 200, delay: 0.005 })),
+      ),
+    );
+    const read = async (server: (typeof servers)[number]) => (await toArray(contents(server.address))).join('');
+    expect(await toArray(mapConcurrent(1, read, servers))).toEqual([
+      poems.kettle.text,
+      poems.semaphore.text,
+      poems['night-ferry'].text,
+    ]);
+    expect(servers.map((server) => server.stats.connections)).toEqual([1, 1, 1]);
   });
 });

@@ -445,6 +445,159 @@ class ReadAhead<T> implements Puller<T> {
 }
 
 /**
+ * Haskell's bounded `mapConcurrently` (`pooledMapConcurrentlyN` in unliftio): `fn` applied to every
+ * item of `source`, at most `limit` calls running at once, the results handed out in the source's
+ * order. It is `fork` with a bound: once first pulled it starts calls without waiting for the
+ * consumer, a call that settles frees its place at once (its result waits to be taken) and the next
+ * item starts. `limit` is at least 1; `Infinity` starts every call at once.
+ *
+ * Each call is given a signal that aborts when the sequence stops early: on close (a consumer's
+ * `break`, `take` reaching its count) or on the first failure, of a call or of the source. Then no
+ * further call starts, and a failure rejects the next pull.
+ */
+export function mapConcurrent<A, B>(
+  limit: number,
+  fn: (item: A, index: number, signal: AbortSignal) => Promise<B>,
+  source: Source<A>,
+): Lazy<B> {
+  if (!(limit >= 1)) throw new RangeError(`mapConcurrent needs a limit of at least 1, not ${limit}`);
+  const upstream = from(source);
+  return new Lazy(() => new ConcurrentMap(upstream.open(), limit, fn));
+}
+
+class ConcurrentMap<A, B> implements Puller<B> {
+  readonly #source: Puller<A>;
+  readonly #limit: number;
+  readonly #fn: (item: A, index: number, signal: AbortSignal) => Promise<B>;
+  readonly #stop = new AbortController();
+  /** The source's items not yet started: a run is taken from only as places free up. */
+  #items: Run<A> | undefined;
+  #pullingSource = false;
+  #sourceEnded = false;
+  #started = 0;
+  #running = 0;
+  /** The index of the next result to hand out; the results settled ahead of it wait here. */
+  #next = 0;
+  readonly #settled = new Map<number, B>();
+  #failure: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+  #closed = false;
+
+  constructor(source: Puller<A>, limit: number, fn: (item: A, index: number, signal: AbortSignal) => Promise<B>) {
+    this.#source = source;
+    this.#limit = limit;
+    this.#fn = fn;
+  }
+
+  async pull(): Promise<Run<B> | undefined> {
+    for (;;) {
+      if (this.#closed) return undefined;
+      if (this.#failure) throw this.#failure.error;
+      this.#fill();
+      const ready = this.#takeReady();
+      if (ready) return ready;
+      if (this.#sourceEnded && this.#running === 0) return undefined;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#items = undefined;
+    this.#settled.clear();
+    this.#stop.abort();
+    this.#signal();
+    await this.#source.close();
+  }
+
+  /** Every result from `#next` on that has settled, in order, as one run. */
+  #takeReady(): Run<B> | undefined {
+    if (!this.#settled.has(this.#next)) return undefined;
+    const ready: B[] = [];
+    while (this.#settled.has(this.#next)) {
+      ready.push(this.#settled.get(this.#next) as B);
+      this.#settled.delete(this.#next);
+      this.#next += 1;
+    }
+    return ready[Symbol.iterator]();
+  }
+
+  /** Starts calls while there is room, pulling the source in the background when its run is used up. */
+  #fill(): void {
+    while (!this.#closed && !this.#failure && this.#running < this.#limit) {
+      const item = this.#items?.next();
+      if (!item || item.done) {
+        this.#items = undefined;
+        this.#pullSource();
+        return;
+      }
+      this.#start(item.value);
+    }
+  }
+
+  #pullSource(): void {
+    if (this.#pullingSource || this.#sourceEnded) return;
+    this.#pullingSource = true;
+    this.#source.pull().then(
+      (run) => {
+        this.#pullingSource = false;
+        if (run) this.#items = run;
+        else this.#sourceEnded = true;
+        this.#fill();
+        this.#signal();
+      },
+      (error: unknown) => {
+        this.#pullingSource = false;
+        this.#sourceEnded = true;
+        this.#fail(error);
+      },
+    );
+  }
+
+  #start(item: A): void {
+    const index = this.#started;
+    this.#started += 1;
+    this.#running += 1;
+    let call: Promise<B>;
+    try {
+      call = this.#fn(item, index, this.#stop.signal);
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    call.then(
+      (value) => {
+        this.#running -= 1;
+        if (this.#closed || this.#failure) return;
+        this.#settled.set(index, value);
+        this.#fill();
+        this.#signal();
+      },
+      (error: unknown) => {
+        this.#running -= 1;
+        this.#fail(error);
+      },
+    );
+  }
+
+  /** The first failure stops the rest: running calls are aborted, the source is closed, nothing more starts. */
+  #fail(error: unknown): void {
+    if (this.#closed || this.#failure) return;
+    this.#failure = { error };
+    this.#items = undefined;
+    this.#stop.abort(error);
+    this.#source.close().catch(() => {});
+    this.#signal();
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/**
  * Stops the source with `error` when `arm` fires: a pending pull rejects at once and the source is
  * closed. `arm` returns its disarm, called when the sequence ends or is closed, so no timer or
  * listener outlives it. The shape shared by `timeout` and `cancelOn`.

@@ -93,7 +93,7 @@ class SocketPuller<T> implements Puller<T> {
     return Promise.resolve();
   }
 
-  // #region connect
+  /** Opens the socket, left paused, and hooks up the events that wake a waiting pull. */
   #connect(): void {
     const { host, port } = this.#address;
     let socket: net.Socket;
@@ -130,7 +130,6 @@ class SocketPuller<T> implements Puller<T> {
       this.#wake();
     });
   }
-  // #endregion
 
   /** A run that can be handed out now, `undefined` at the end, or `mustWait`; throws the socket's failure. */
   #take(): Run<T> | undefined | typeof mustWait {

@@ -1,17 +1,20 @@
 /**
- * The lazy library's public face: `contents` (lazy socket reading), the `Lazy` sequence and its
- * combinators, and the `lazy` model built from them.
+ * The lazy library's public face: `contents` (lazy socket reading), the `Lazy` sequence, its
+ * combinators and terminals, and the `lazy` model built from them (the registry imports `model`).
  */
 
-export { lazyModel as model } from './client.ts';
+export { getPoems, lazyModel as model } from './client.ts';
 export {
   buffer,
   cancelOn,
   concat,
+  concatMap,
+  drop,
   filter,
   fork,
   lines,
   map,
+  mapConcurrent,
   merge,
   retry,
   TimeoutError,
