@@ -29,7 +29,7 @@ import { cancelOn, concatMap, mapConcurrent, take, timeout } from './combinators
 import { type ContentsOptions, contents } from './contents.ts';
 import { type Lazy, toArray } from './lazy.ts';
 
-/** The policies every lazy text of a run is read through: the deadline inside, the caller's cancel outside. */
+/** What every lazy text of one `getPoems` call is read through: the deadline inside, the caller's cancel outside. */
 type Guard = <T>(address: Address, text: Lazy<T>) => Lazy<T>;
 
 /** What `getPoem` needs, unpacked from the options once by `getPoems`. */
@@ -46,9 +46,11 @@ async function getPoem(address: Address, task: number, policy: PoemPolicy): Prom
   const where = formatAddress(address);
   const emit = policy.onEvent;
   try {
+    // #region retry
     const { poem, bytes } = await withRetries(policy.retries, policy.signal, () =>
       download(address, task, policy.guard, emit),
     );
+    // #endregion
     // #region finish
     const result: PoemResult = policy.transform
       ? { ok: true, address: where, ...(await transformPoem(poem, policy.transform, policy.guard, policy.signal)) }
@@ -178,7 +180,7 @@ export function getPoems(addresses: readonly Address[], options: GetPoemsOptions
   const guard: Guard = (address, text) => cancellable(address, signal, withDeadline(address, timeoutMs, text));
   const policy: PoemPolicy = { guard, retries, signal, transform, onEvent };
   // #region limit
-  const poems = mapConcurrent(concurrency, (address: Address, index) => getPoem(address, index + 1, policy), addresses);
+  const poems = mapConcurrent(concurrency, (address, index) => getPoem(address, index + 1, policy), addresses);
   // #endregion
   // #region collect
   return toArray(poems);
