@@ -1,17 +1,19 @@
 /**
- * The `reactor` model: the poetry client as the series' client 3.1 writes it, with callbacks.
+ * The `reactor` model: the poetry client as the series' client 3.x writes it, with callbacks.
  *
  * Nothing here waits. `getPoetry` starts a connection and returns; the reactor's loop later calls
  * the protocol (`connectionMade`, `dataReceived`, `connectionLost`) and the factory
  * (`clientConnectionFailed`), and they in turn call the caller's `callback` with the poem or its
  * `errback` with a typed error — exactly one of the two, once. Timeouts are `callLater`s, the
- * concurrency limit and the retries are a counter and a queue, cancelling is a flag plus an abort
- * of whatever is in flight. The only Promise is in `getPoems` at the bottom, the edge where the
- * harness meets the model: it runs a fresh reactor, and resolves when the callbacks have
- * collected every result and stopped it.
+ * concurrency limit is a counter and a queue, a retry is the errback starting the download again,
+ * cancelling is a flag plus an abort of whatever is in flight. The only Promise is in `getPoems`,
+ * the edge where the harness meets the model: it runs a fresh reactor, and resolves when the
+ * callbacks have collected every result and stopped it.
  *
- * Read it top to bottom: one download (connect … cancel), the transform, then many downloads
- * (limit, collect).
+ * Read it top to bottom as client 3.x reads: the protocol, the factory, `getPoetry`; then the
+ * transform (one more connection of the same shape); then the many-download code (limit, retry,
+ * collect, cancel) and the `getPoems` edge. After the story, `OneOutcome`: the once-only outcome
+ * and timer that both factories keep.
  */
 import {
   type Address,
@@ -31,137 +33,9 @@ import type { DelayedCall } from './interfaces.ts';
 import { Reactor } from './reactor.ts';
 import { ClientFactory, type Connector, Protocol } from './tcp.ts';
 
-/** What one download reports besides its outcome. */
-export interface DownloadOptions {
-  readonly timeoutMs?: number;
-  /** 1-based position in the caller's list, for events. */
-  readonly task?: number;
-  readonly onEvent?: (event: PoetryEvent) => void;
-}
+// #uses fail: toPoetryFailure (reactor/errors.ts)
 
-/** A download in flight, as its caller holds it. */
-export interface Download {
-  /** Gives up: the errback gets `CANCELLED` now and the connection is dropped. */
-  cancel(): void;
-}
-
-/**
- * A client factory whose connection has exactly one outcome: the first of a result, a failure, a
- * timeout or a cancel wins, and whatever arrives after it is ignored. Both the poem download and
- * the transform are one of these.
- */
-abstract class OneOutcomeFactory extends ClientFactory {
-  connector: Connector | undefined;
-  #finished = false;
-  #timeout: DelayedCall | undefined;
-
-  // #region timeout
-  /** Gives up after `timeoutMs` (if there is one) unless an outcome comes first. */
-  protected startTimeout(reactor: Reactor, timeoutMs: number | undefined, giveUp: () => void): void {
-    if (timeoutMs === undefined) return;
-    this.#timeout = reactor.callLater(timeoutMs / 1000, () => {
-      this.#timeout = undefined;
-      giveUp();
-    });
-  }
-  // #endregion
-
-  // #region finish
-  /** True the first time only, and stops the timeout: the caller then reports its outcome. */
-  protected finish(): boolean {
-    if (this.#finished) return false;
-    this.#finished = true;
-    this.#timeout?.cancel();
-    this.#timeout = undefined;
-    return true;
-  }
-  // #endregion
-}
-
-// #region connect
-/**
- * Fetches one poem: `callback(poem, bytes)` or `errback(error)`, never both, each at most once.
- * The reactor is a parameter (the series used the global one) because every `getPoems` call runs
- * its own.
- */
-export function getPoetry(
-  reactor: Reactor,
-  address: Address,
-  callback: (poem: string, bytes: number) => void,
-  errback: (error: PoetryError) => void,
-  options: DownloadOptions = {},
-): Download {
-  const factory = new PoetryClientFactory(reactor, address, callback, errback, options);
-  factory.connector = reactor.connectTCP(address.host, address.port, factory);
-  return factory;
-}
-
-class PoetryClientFactory extends OneOutcomeFactory implements Download {
-  readonly address: Address;
-  readonly options: DownloadOptions;
-  readonly #callback: (poem: string, bytes: number) => void;
-  readonly #errback: (error: PoetryError) => void;
-
-  constructor(
-    reactor: Reactor,
-    address: Address,
-    callback: (poem: string, bytes: number) => void,
-    errback: (error: PoetryError) => void,
-    options: DownloadOptions,
-  ) {
-    super();
-    this.address = address;
-    this.options = options;
-    this.#callback = callback;
-    this.#errback = errback;
-    this.startTimeout(reactor, options.timeoutMs, () => this.#timedOut());
-  }
-
-  override buildProtocol(): PoetryProtocol {
-    const protocol = new PoetryProtocol();
-    protocol.factory = this;
-    return protocol;
-  }
-
-  /** Progress events for this download's task. */
-  emit(event: { type: 'connected' } | { type: 'chunk'; bytes: number }): void {
-    const { onEvent, task = 1 } = this.options;
-    onEvent?.({ ...event, task, address: formatAddress(this.address), at: performance.now() });
-  }
-  // #endregion
-
-  // #region finish
-  poemFinished(poem: string, bytes: number): void {
-    if (this.finish()) this.#callback(poem, bytes);
-  }
-  // #endregion
-
-  // #region fail
-  poemFailed(error: PoetryError): void {
-    if (this.finish()) this.#errback(error);
-  }
-
-  override clientConnectionFailed(_connector: Connector, reason: Error): void {
-    this.poemFailed(toPoetryFailure(reason, this.address));
-  }
-  // #endregion
-
-  // #region timeout
-  #timedOut(): void {
-    this.poemFailed(poetryErrors.timeout(this.address, this.options.timeoutMs as number));
-    this.connector?.disconnect();
-  }
-  // #endregion
-
-  // #region cancel
-  cancel(): void {
-    this.poemFailed(poetryErrors.cancelled(this.address));
-    const transport = this.connector?.transport;
-    if (transport) transport.abortConnection();
-    else if (this.connector?.state === 'connecting') this.connector.stopConnecting();
-  }
-  // #endregion
-}
+type Report = (event: PoetryEvent) => void;
 
 // #region receive
 /** Accumulates the poem as it arrives; the server closing the connection means it is complete. */
@@ -189,10 +63,12 @@ class PoetryProtocol extends Protocol {
 
   // #region finish
   override connectionLost(reason: Error): void {
+    // #region fail
     if (!(reason instanceof ConnectionDone)) {
       this.factory.poemFailed(toPoetryFailure(reason, this.factory.address));
       return;
     }
+    // #endregion
     let poem: string;
     try {
       poem = this.#decoder?.end() ?? '';
@@ -208,6 +84,113 @@ class PoetryProtocol extends Protocol {
   }
   // #endregion
 }
+
+/** What one download reports besides its outcome. */
+export interface DownloadOptions {
+  readonly timeoutMs?: number;
+  /** 1-based position in the caller's list, for events. */
+  readonly task?: number;
+  readonly onEvent?: Report;
+}
+
+/** A download in flight, as its caller holds it. */
+export interface Download {
+  /** Gives up: the errback gets `CANCELLED` now and the connection is dropped. */
+  cancel(): void;
+}
+
+/** Makes the one PoetryProtocol of one download and hands its outcome to the callback or the errback. */
+class PoetryClientFactory extends ClientFactory implements Download {
+  connector: Connector | undefined;
+  readonly address: Address;
+  readonly #callback: (poem: string, bytes: number) => void;
+  readonly #errback: (error: PoetryError) => void;
+  readonly #timeoutMs: number | undefined;
+  readonly #task: number;
+  readonly #onEvent: Report | undefined;
+  readonly #outcome = new OneOutcome();
+
+  constructor(
+    reactor: Reactor,
+    address: Address,
+    callback: (poem: string, bytes: number) => void,
+    errback: (error: PoetryError) => void,
+    { timeoutMs, task = 1, onEvent }: DownloadOptions,
+  ) {
+    super();
+    this.address = address;
+    this.#callback = callback;
+    this.#errback = errback;
+    this.#timeoutMs = timeoutMs;
+    this.#task = task;
+    this.#onEvent = onEvent;
+    // #region timeout
+    this.#outcome.startTimeout(reactor, timeoutMs, () => this.#timedOut());
+    // #endregion
+  }
+
+  override buildProtocol(): PoetryProtocol {
+    const protocol = new PoetryProtocol();
+    protocol.factory = this;
+    return protocol;
+  }
+
+  /** Progress events for this download's task. */
+  emit(event: { type: 'connected' } | { type: 'chunk'; bytes: number }): void {
+    this.#onEvent?.({ ...event, task: this.#task, address: formatAddress(this.address), at: performance.now() });
+  }
+
+  // #region finish
+  poemFinished(poem: string, bytes: number): void {
+    if (this.#outcome.finish()) this.#callback(poem, bytes);
+  }
+  // #endregion
+
+  // #region fail
+  poemFailed(error: PoetryError): void {
+    if (this.#outcome.finish()) this.#errback(error);
+  }
+
+  override clientConnectionFailed(_connector: Connector, reason: Error): void {
+    this.poemFailed(toPoetryFailure(reason, this.address));
+  }
+  // #endregion
+
+  // #region timeout
+  #timedOut(): void {
+    this.poemFailed(poetryErrors.timeout(this.address, this.#timeoutMs as number));
+    this.connector?.disconnect();
+  }
+  // #endregion
+
+  // #region cancel
+  cancel(): void {
+    this.poemFailed(poetryErrors.cancelled(this.address));
+    const transport = this.connector?.transport;
+    if (transport) transport.abortConnection();
+    else if (this.connector?.state === 'connecting') this.connector.stopConnecting();
+  }
+  // #endregion
+}
+
+// #region connect
+/**
+ * Fetches one poem: `callback(poem, bytes)` or `errback(error)`, never both, each at most once.
+ * The reactor is a parameter (the series used the global one) because every `getPoems` call runs
+ * its own.
+ */
+export function getPoetry(
+  reactor: Reactor,
+  address: Address,
+  callback: (poem: string, bytes: number) => void,
+  errback: (error: PoetryError) => void,
+  options: DownloadOptions = {},
+): Download {
+  const factory = new PoetryClientFactory(reactor, address, callback, errback, options);
+  factory.connector = reactor.connectTCP(address.host, address.port, factory);
+  return factory;
+}
+// #endregion
 
 // #region transform
 /**
@@ -226,10 +209,13 @@ export function transformPoem(
   return factory;
 }
 
-class TransformClientFactory extends OneOutcomeFactory implements Download {
+/** Makes the transform's protocol (netstring or raw) and calls back once, with the new poem or the old one. */
+class TransformClientFactory extends ClientFactory implements Download {
+  connector: Connector | undefined;
   readonly poem: string;
   readonly transform: TransformOptions;
   readonly #callback: (poem: string, transformError?: PoetryError) => void;
+  readonly #outcome = new OneOutcome();
 
   constructor(
     reactor: Reactor,
@@ -242,7 +228,7 @@ class TransformClientFactory extends OneOutcomeFactory implements Download {
     this.poem = poem;
     this.transform = transform;
     this.#callback = callback;
-    this.startTimeout(reactor, timeoutMs, () => {
+    this.#outcome.startTimeout(reactor, timeoutMs, () => {
       this.transformFailed(poetryErrors.noReplyWithin(timeoutMs));
       this.connector?.disconnect();
     });
@@ -264,11 +250,11 @@ class TransformClientFactory extends OneOutcomeFactory implements Download {
       this.transformFailed((error as Error).message, error);
       return;
     }
-    if (this.finish()) this.#callback(poem);
+    if (this.#outcome.finish()) this.#callback(poem);
   }
 
   transformFailed(why: string, cause?: unknown): void {
-    if (!this.finish()) return;
+    if (!this.#outcome.finish()) return;
     const error = poetryErrors.transformFailed(this.transform.address, why, cause);
     this.#callback(this.poem, error);
   }
@@ -279,7 +265,7 @@ class TransformClientFactory extends OneOutcomeFactory implements Download {
 
   /** The task was cancelled: drop the connection without calling back (the task already failed). */
   cancel(): void {
-    this.finish();
+    this.#outcome.finish();
     this.connector?.disconnect();
     this.connector?.transport?.abortConnection();
   }
@@ -335,20 +321,27 @@ class RawTransformProtocol extends Protocol {
 }
 // #endregion
 
-// #region limit
+/** What the many-download code needs, unpacked from the caller's options in `getPoems`. */
+export interface FetchPlan {
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly transform: TransformOptions | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly onEvent: Report | undefined;
+}
+
 /**
  * Fetches every poem, at most `concurrency` at a time, retrying failures, and calls `allDone`
- * with one result per address in input order. Returns `cancelAll`, which fails every unfinished
- * task with `CANCELLED` and drops their connections. All bookkeeping is plain state: a cursor
- * into the queue, a count in flight, and each task's current download.
+ * once with one result per address in input order. `start` begins; `cancelAll` fails every
+ * unfinished task with `CANCELLED` and drops their connections. All bookkeeping is plain state: a
+ * cursor into the queue, each unfinished task's download in flight, a count of finished tasks.
  */
 export function fetchPoems(
   reactor: Reactor,
   addresses: readonly Address[],
-  options: GetPoemsOptions,
+  { concurrency, retries, transform, timeoutMs, onEvent }: FetchPlan,
   allDone: (results: PoemResult[]) => void,
-): { cancelAll(): void } {
-  const { concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, timeoutMs, onEvent } = options;
+): { start(): void; cancelAll(): void } {
   const results: PoemResult[] = new Array(addresses.length);
   /** Each unfinished task's download (or transform) in flight: its size is how many are in flight. */
   const current = new Map<number, Download>();
@@ -356,11 +349,13 @@ export function fetchPoems(
   let finishedCount = 0;
   let cancelled = false;
 
+  // #region limit
   const startMore = (): void => {
     while (!cancelled && nextIndex < addresses.length && current.size < concurrency) {
       attempt(nextIndex++, 0);
     }
   };
+  // #endregion
 
   const attempt = (index: number, tries: number): void => {
     const address = addresses[index] as Address;
@@ -369,14 +364,20 @@ export function fetchPoems(
       address,
       (poem, bytes) => (transform ? transformThen(index, poem, bytes) : succeed(index, bytes, poem)),
       (error) => {
-        if (error.code !== 'CANCELLED' && tries < retries && !cancelled) attempt(index, tries + 1);
-        else fail(index, error);
+        // #region retry
+        if (error.code !== 'CANCELLED' && tries < retries && !cancelled) {
+          attempt(index, tries + 1);
+          return;
+        }
+        // #endregion
+        fail(index, error);
       },
       { timeoutMs, task: index + 1, onEvent },
     );
     current.set(index, download);
   };
 
+  // #region transform
   const transformThen = (index: number, poem: string, bytes: number): void => {
     const download = transformPoem(
       reactor,
@@ -406,8 +407,14 @@ export function fetchPoems(
     results[index] = result;
     current.delete(index);
     finishedCount += 1;
-    if (finishedCount === addresses.length) allDone(results);
-    else startMore();
+    if (finishedCount === addresses.length) {
+      allDone(results);
+      return;
+    }
+    // #region limit
+    // A finished task frees a place.
+    startMore();
+    // #endregion
   };
   // #endregion
 
@@ -427,36 +434,41 @@ export function fetchPoems(
   };
   // #endregion
 
-  // #region limit
-  if (addresses.length === 0) allDone(results);
-  else if (options.signal?.aborted) cancelAll();
-  else startMore();
-  return { cancelAll };
+  const start = (): void => {
+    if (addresses.length === 0) allDone(results);
+    else startMore();
+  };
+  return { start, cancelAll };
 }
-// #endregion
 
 // #region collect
 /**
- * The edge adapter, and the only Promise in the model: a fresh reactor runs until the callbacks
- * have every result, then stops, which disconnects anything still open.
+ * The edge adapter, and the only Promise in the model: the caller's options are unpacked here, and
+ * a fresh reactor runs until the callbacks have every result, then stops, which disconnects
+ * anything still open.
  */
 export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  const { concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, timeoutMs, onEvent, signal } = options;
   const reactor = new Reactor();
   let results: PoemResult[] = [];
-  const { signal } = options;
-  let cancelAll = (): void => {};
+  const fetching = fetchPoems(reactor, addresses, { concurrency, retries, transform, timeoutMs, onEvent }, (all) => {
+    results = all;
+    reactor.stop();
+  });
+  // #endregion
+  // #region cancel
   // The abort arrives outside the loop; hand it to the loop as a call due now.
   const onAbort = (): void => {
-    reactor.callLater(0, () => cancelAll());
+    reactor.callLater(0, fetching.cancelAll);
   };
+  // Already aborted: every task fails as cancelled, and none starts.
   reactor.callWhenRunning(() => {
-    const fetching = fetchPoems(reactor, addresses, options, (all) => {
-      results = all;
-      reactor.stop();
-    });
-    cancelAll = fetching.cancelAll;
+    if (signal?.aborted) fetching.cancelAll();
+    fetching.start();
   });
   signal?.addEventListener('abort', onAbort, { once: true });
+  // #endregion
+  // #region collect
   return reactor.run().then(() => {
     signal?.removeEventListener('abort', onAbort);
     return results;
@@ -464,13 +476,43 @@ export function getPoems(addresses: readonly Address[], options: GetPoemsOptions
 }
 // #endregion
 
+/**
+ * The once-only outcome both factories keep: the first of a result, a failure, a timeout or a
+ * cancel wins, and whatever arrives after it is ignored; winning also stops the timer.
+ */
+class OneOutcome {
+  #finished = false;
+  #timeout: DelayedCall | undefined;
+
+  // #region timeout
+  /** Gives up after `timeoutMs` (if there is one) unless an outcome comes first. */
+  startTimeout(reactor: Reactor, timeoutMs: number | undefined, giveUp: () => void): void {
+    if (timeoutMs === undefined) return;
+    this.#timeout = reactor.callLater(timeoutMs / 1000, () => {
+      this.#timeout = undefined;
+      giveUp();
+    });
+  }
+  // #endregion
+
+  /** True the first time only, and stops the timer: the caller then reports its outcome. */
+  finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#timeout?.cancel();
+    this.#timeout = undefined;
+    return true;
+  }
+}
+
 export const reactorModel: Model = {
   name: 'reactor',
   title: 'Twisted-style reactor with callbacks',
   summary:
     'An explicit select-style loop calls protocols and factories; each poem ends in exactly one callback or errback. ' +
-    'Timeouts are callLater, the concurrency limit and retries are counters and a queue, cancelling is a flag — ' +
-    'no Promise until the getPoems edge. Look for how much state the callbacks have to carry between them.',
+    'Timeouts are callLater, the concurrency limit is a counter and a queue, a retry is the errback starting the ' +
+    'download again, cancelling is a flag — no Promise until the getPoems edge. Look for how much state the ' +
+    'callbacks have to carry between them.',
   clientFiles: ['reactor/callback-client.ts'],
   runtimeFiles: ['reactor/reactor.ts', 'reactor/poller.ts', 'reactor/tcp.ts', 'reactor/clock.ts', 'reactor/errors.ts'],
   getPoems,
