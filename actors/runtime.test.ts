@@ -10,6 +10,7 @@ import { type CallError, call } from './gen_server.ts';
 import {
   type ActorError,
   type CrashReport,
+  clause,
   type DownMessage,
   demonitor,
   type ExitMessage,
@@ -425,6 +426,65 @@ describe('A4 send and selective receive', () => {
       return yield* receive([(m) => m === 'y', (m) => m === 'x']);
     });
     expect(got).toBe('x');
+  });
+
+  it('25 with clauses: the first message any clause matches is taken; the first clause that matches it runs', async () => {
+    const got = await run(function* () {
+      const me = self();
+      for (const m of [1, 'two', 3]) send(me, m);
+      const clauses = [
+        clause(
+          (m): m is string => typeof m === 'string',
+          (s) => `string ${s}`,
+        ),
+        clause(
+          (m): m is number => typeof m === 'number',
+          (n) => `number ${n}`,
+        ),
+        clause(
+          (m): m is number => m === 1,
+          () => 'never: the clause before matches 1 first',
+        ),
+      ];
+      return [yield* receive(clauses), yield* receive(clauses), yield* receive(clauses)];
+    });
+    expect(got).toEqual(['number 1', 'string two', 'number 3']);
+  });
+
+  it('with clauses, after gives TIMEOUT without running a body and leaves what no clause matches', async () => {
+    let bodies = 0;
+    const got = await run(function* () {
+      send(self(), 'unmatched');
+      const result = yield* receive(
+        [
+          clause(
+            (m) => m === 'wanted',
+            () => bodies++,
+          ),
+        ],
+        { after: 5 },
+      );
+      return [result, mailboxSize()];
+    });
+    expect(got).toEqual([TIMEOUT, 1]);
+    expect(bodies).toBe(0);
+  });
+
+  it("a clause body runs in the receiving process: exit in a body is that process's exit", async () => {
+    const reason = await run(function* () {
+      const { pid, ref } = spawnMonitor(function* () {
+        yield* receive([
+          clause(
+            (m) => m === 'stop',
+            () => exit('stopped in the body'),
+          ),
+        ]);
+        return 'never reached';
+      });
+      send(pid, 'stop');
+      return (yield* downFor(ref)).reason;
+    });
+    expect(reason).toBe('stopped in the body');
   });
 
   it('26/28/29: after gives TIMEOUT and leaves unmatched messages; no patterns sleeps', async () => {

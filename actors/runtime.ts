@@ -2,9 +2,9 @@
  * The process runtime: Erlang's processes, mailboxes, selective receive, links, monitors, exit
  * signals and registered names, run cooperatively on Node's event loop.
  *
- * A process is a generator. `receive` is a tiny generator the body delegates to (`yield*`), so a
+ * A process is a generator. `receive` is a small iterator the body delegates to (`yield*`), so a
  * message is handed to the body as the value of the `yield` — no Promise per message, no closure
- * per wait, and a suspended process is two small generator objects plus one `Proc` record. The
+ * per wait, and a suspended process is its generator object, that iterator and one `Proc` record. The
  * scheduler keeps a run queue and drains it in batches (a bounded number of steps per turn, then
  * `setImmediate`), so sockets and timers still get their turn while processes are busy: that is
  * our version of Erlang's reductions.
@@ -566,21 +566,68 @@ export function freezeMessage(message: unknown): void {
 }
 
 /**
+ * One clause of a receive, Erlang's `Pattern -> Body`: a message its pattern matches is handed to
+ * its body, and what the body returns is what the receive returns. Made by `clause`.
+ */
+export interface Clause<R> {
+  readonly pattern: Pattern;
+  readonly body: (message: never) => R;
+}
+
+/** A receive clause: `clause(isDown, (down) => …)`; the body gets the message as the guard types it. */
+export function clause<T, R>(pattern: (message: unknown) => message is T, body: (message: T) => R): Clause<R>;
+export function clause<R>(pattern: (message: unknown) => boolean, body: (message: unknown) => R): Clause<R>;
+export function clause<R>(pattern: Pattern, body: (message: never) => R): Clause<R> {
+  return { pattern, body };
+}
+
+/**
  * Selective receive: takes the first message, in mailbox order, that matches any of `patterns`
  * (all messages when absent); the others keep their places. With `after`, gives `TIMEOUT` when
  * nothing matches in time; `after: 0` only looks. Use as `const m = yield* receive(...)`.
+ *
+ * Given clauses instead of patterns, it is Erlang's `receive P1 -> B1; P2 -> B2 end`: the first
+ * message in mailbox order that any clause matches is taken, the first clause that matches it runs
+ * its body, in the receiving process, and the receive returns what the body returned (`TIMEOUT`,
+ * and no body, when `after` passes). Patterns are predicates that may be asked about one message
+ * more than once, as a mailbox is scanned again at each receive; keep them free of side effects.
  */
 export function receive(): Receive<unknown>;
+export function receive<R>(clauses: readonly Clause<R>[]): Receive<R>;
+export function receive<R>(clauses: readonly Clause<R>[], options: ReceiveOptions): Receive<R | Timeout>;
 export function receive<P extends Pattern>(patterns: P | readonly P[]): Receive<Matched<P>>;
 export function receive<P extends Pattern>(
   patterns: P | readonly P[] | undefined,
   options: ReceiveOptions,
 ): Receive<Matched<P> | Timeout>;
-export function receive(patterns?: Pattern | readonly Pattern[], options?: ReceiveOptions): Receive<unknown> {
+export function receive(
+  wanted?: Pattern | readonly Pattern[] | readonly Clause<unknown>[],
+  options?: ReceiveOptions,
+): Receive<unknown> {
   const p = running('receive');
   const after = options?.after;
   if (after !== undefined && !(after >= 0)) throw new ActorError('badarg', `receive: bad timeout ${after}`);
-  return new Receiving(p, patterns === undefined ? ANY : patterns, after);
+  if (wanted === undefined) return new Receiving(p, ANY, after, null);
+  if (!isClauses(wanted)) return new Receiving(p, wanted, after, null);
+  return new Receiving(
+    p,
+    wanted.map((c) => c.pattern),
+    after,
+    wanted,
+  );
+}
+
+function isClauses(
+  wanted: Pattern | readonly Pattern[] | readonly Clause<unknown>[],
+): wanted is readonly Clause<unknown>[] {
+  return Array.isArray(wanted) && wanted.length > 0 && typeof wanted[0] === 'object';
+}
+
+/** Runs the body of the first of `clauses` whose pattern matches `message`, and gives what it returns. */
+function runClause(clauses: readonly Clause<unknown>[], message: unknown): unknown {
+  for (const { pattern, body } of clauses)
+    if (pattern(message)) return (body as (message: unknown) => unknown)(message);
+  throw new ActorError('badarg', 'receive: a message was taken that no clause matches');
 }
 
 /** What `receive` returns: something to delegate to with `yield*`, whose result is the message. */
@@ -605,12 +652,19 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
   readonly #proc: Proc;
   readonly #wanted: Pattern | readonly Pattern[] | typeof ANY;
   readonly #after: number | undefined;
+  readonly #clauses: readonly Clause<unknown>[] | null;
   #stage: 'start' | 'rescheduled' | 'waiting' = 'start';
 
-  constructor(proc: Proc, wanted: Pattern | readonly Pattern[] | typeof ANY, after: number | undefined) {
+  constructor(
+    proc: Proc,
+    wanted: Pattern | readonly Pattern[] | typeof ANY,
+    after: number | undefined,
+    clauses: readonly Clause<unknown>[] | null,
+  ) {
     this.#proc = proc;
     this.#wanted = wanted;
     this.#after = after;
+    this.#clauses = clauses;
   }
 
   [Symbol.iterator](): this {
@@ -618,7 +672,7 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
   }
 
   next(resumed?: unknown): IteratorResult<Suspend, unknown> {
-    if (this.#stage === 'waiting') return finished(resumed);
+    if (this.#stage === 'waiting') return this.#taken(resumed);
     const p = this.#proc;
     if (this.#stage === 'start' && ++p.reductions > REDUCTIONS) {
       this.#stage = 'rescheduled';
@@ -626,7 +680,7 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     }
     const wanted = this.#wanted;
     const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
-    if (found !== NO_MATCH) return finished(found);
+    if (found !== NO_MATCH) return this.#taken(found);
     const after = this.#after;
     if (after === 0) return finished(TIMEOUT);
     p.patterns = wanted;
@@ -634,6 +688,12 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     if (after !== undefined && after !== Number.POSITIVE_INFINITY) p.timer = setLongTimeout(receiveTimedOut, after, p);
     this.#stage = 'waiting';
     return SUSPENDED;
+  }
+
+  /** The receive's result: the message taken (or TIMEOUT), or what the clause it matched made of it. */
+  #taken(message: unknown): IteratorReturnResult<unknown> {
+    const clauses = this.#clauses;
+    return finished(clauses === null || message === TIMEOUT ? message : runClause(clauses, message));
   }
 }
 
