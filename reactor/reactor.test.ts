@@ -233,7 +233,7 @@ describe('Reactor loop (real libuv poller)', () => {
   });
 
   it('does not keep the process alive once stopped', async () => {
-    const script = fileURLToPath(new URL('./fixtures/run-and-stop.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./test-fixtures/run-and-stop.ts', import.meta.url));
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = execFile(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 }, (error, out) =>
         resolve({ code: error ? (error.code as number | null) : 0, stdout: out }),
