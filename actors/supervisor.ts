@@ -81,8 +81,6 @@ type Request =
   | { readonly op: 'terminateChild' | 'restartChild' | 'deleteChild'; readonly child: string | Pid }
   | { readonly op: 'whichChildren' };
 
-const NO_ARGS: readonly unknown[] = Object.freeze([]);
-
 /** The supervisor's body: `spawnLink(() => supervisor(flags, specs))`, or a child spec's `start`. */
 export function supervisor(flags: SupervisorFlags, specs: readonly ChildSpec[]): ProcessBody {
   return new Supervisor(flags, specs).run();
@@ -112,14 +110,13 @@ class Supervisor {
     trapExits(true);
     if (this.#strategy !== 'simple_one_for_one') {
       for (const spec of this.#specs) {
-        const started = this.#start(spec, NO_ARGS);
+        const started = this.#start(spec, []);
         if ('error' in started) {
           yield* this.#stopAll();
           exit({ shutdown: { failedToStartChild: spec.id, reason: started.error } });
         }
         if (started.pid !== undefined || (spec.restart ?? 'permanent') !== 'temporary') {
-          // Sized exactly (`push` would reserve room for sixteen more): most supervisors here have one child.
-          this.#children = [...this.#children, { spec, args: NO_ARGS, pid: started.pid }];
+          this.#children.push({ spec, args: [], pid: started.pid });
         }
       }
     }
@@ -136,8 +133,7 @@ class Supervisor {
         if (this.#isRestarted(child, message.reason)) {
           yield* this.#restart(child);
         } else if (this.#endedForGood(child)) {
-          // Usually the child that ended was the only one: then there is nothing to stop.
-          if (this.#children.some((c) => c.pid !== undefined)) yield* this.#stopAll();
+          yield* this.#stopAll();
           exitOnReturn('shutdown');
           return;
         }
@@ -157,18 +153,13 @@ class Supervisor {
     if (this.#strategy === 'simple_one_for_one' && this.#specs.length !== 1) {
       throw new ActorError('bad_start_spec', 'simple_one_for_one takes exactly one child spec');
     }
-    const specs = this.#specs;
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i] as ChildSpec;
+    const ids = new Set<string>();
+    for (const spec of this.#specs) {
       if (typeof spec.id !== 'string') throw new ActorError('missing_id', 'child spec without id');
       if (typeof spec.start !== 'function')
         throw new ActorError('missing_start', `child spec ${spec.id} without start`);
-      // Specs are few; looking back through them is cheaper than building a Set per supervisor.
-      for (let j = 0; j < i; j++) {
-        if ((specs[j] as ChildSpec).id === spec.id) {
-          throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
-        }
-      }
+      if (ids.has(spec.id)) throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
+      ids.add(spec.id);
     }
   }
 
