@@ -1,15 +1,17 @@
 /**
  * The `actors` model: the poetry client as the series' Erlang client, on this runtime.
  *
- * Every download is a process. `getPoetry` connects, then loops on a blocking-style `recv` over a
- * passive socket, reporting each chunk to the main process and sending it `{poem}` when the server
- * closes. It never handles its own failures beyond naming them: a refused connect, a reset or a
- * timeout ends the process with a `PoetryError` as its exit reason. A transient-child supervisor
- * around each download restarts it after such an exit, with its restart intensity as the retry
- * bound. Main spawns one supervised download per server, with a monitor, and collects poems and
- * `DOWN` messages until every server is accounted for. Timeouts are `receive … after`; cancelling
- * is an exit signal sent to main, which passes `shutdown` down the trees; the concurrency limit is
- * a pool of K download slots that main refills as `DOWN`s come in.
+ * Read it as that client reads: `main` spawns a download per server and collects what comes back,
+ * `getPoetry` connects and loops on `recv` over a passive socket, telling main about each chunk and
+ * sending it the poem when the server closes, and main's receive has one clause per kind of message,
+ * as `collect_poems` does — the poem, a failure, a progress report, a `DOWN`, the caller's cancel.
+ *
+ * What the series' client does not have is added the Erlang way. A download never handles its own
+ * failure beyond naming it: a refused connect, a reset or a timeout is its exit reason. A
+ * transient-child supervisor around each download restarts it after such an exit, its restart
+ * intensity being the retry bound. Timeouts are `receive … after`; cancelling is an exit signal sent
+ * to main, which passes `shutdown` down the trees; the limit is K download slots that main refills
+ * as `DOWN`s come in.
  */
 import {
   type Address,
@@ -18,13 +20,15 @@ import {
   type Model,
   type PoemResult,
   type PoetryError,
+  type PoetryEvent,
   type TransformOptions,
 } from '../poetry/contract.ts';
 import { PoemDecoder } from '../poetry/decode.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
 import { encodeNetstring, NetstringDecoder } from '../poetry/netstring.ts';
 import {
-  type DownMessage,
+  clause,
+  type ExitMessage,
   exit,
   isDown,
   isExit,
@@ -44,7 +48,33 @@ import {
 import { supervisor } from './supervisor.ts';
 import { close, connect, recv, shutdownWrite, write } from './tcp.ts';
 
-/** What a download tells main. */
+/** What one attempt at a poem needs to know: its time limit and the transform, if any. */
+interface Attempt {
+  readonly timeoutMs: number | undefined;
+  readonly transform: TransformOptions | undefined;
+}
+
+/** The edge: the options unpacked into what each layer needs, and main run as a process. */
+export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  const { concurrency = addresses.length, retries = 0, timeoutMs, transform, signal, onEvent } = options;
+  const attempt: Attempt = { timeoutMs, transform };
+  return run(() => main(addresses, concurrency, retries, attempt, signal, onEvent));
+}
+
+export const actorsModel: Model = {
+  name: 'actors',
+  title: 'Erlang-style processes, mailboxes and supervisors',
+  summary:
+    'Each download is a process that blocks on recv over a passive socket and sends its poem to main as a message; ' +
+    'main collects with one receive clause per kind of message, and a DOWN per server tells it when all are done. ' +
+    'Failures are exit reasons, retries are a supervisor restarting a transient worker, timeouts are receive…after, ' +
+    'cancelling is an exit signal.',
+  clientFiles: ['actors/client.ts'],
+  runtimeFiles: ['actors/runtime.ts', 'actors/supervisor.ts', 'actors/tcp.ts', 'actors/gen_server.ts'],
+  getPoems,
+};
+
+/** What a download tells main: one kind of message for each clause of main's receive. */
 type Report =
   | { readonly type: 'connected'; readonly task: number }
   | { readonly type: 'chunk'; readonly task: number; readonly bytes: number }
@@ -55,87 +85,189 @@ type Report =
       readonly bytes: number;
       readonly transformError?: PoetryError;
     }
-  | { readonly type: 'attemptFailed'; readonly task: number; readonly error: PoetryError };
+  | { readonly type: 'failure'; readonly task: number; readonly error: PoetryError };
 
-/** The edge: main runs as a process; the promise settles with its return value. */
-export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  return run(() => main(addresses, options));
+/** The pattern for one kind of report, by its `type`. */
+function reportOf<K extends Report['type']>(type: K) {
+  return (message: unknown): message is Extract<Report, { type: K }> =>
+    typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 }
 
-export const actorsModel: Model = {
-  name: 'actors',
-  title: 'Erlang-style processes, mailboxes and supervisors',
-  summary:
-    'Each download is a process that blocks on recv over a passive socket and sends its poem to main as a message; ' +
-    'main counts DOWN messages to know when all are done. Failures are exit reasons, retries are a supervisor ' +
-    'restarting a transient worker, timeouts are receive…after, cancelling is an exit signal.',
-  clientFiles: ['actors/client.ts'],
-  runtimeFiles: ['actors/runtime.ts', 'actors/supervisor.ts', 'actors/tcp.ts', 'actors/gen_server.ts'],
-  getPoems,
-};
+const isConnected = reportOf('connected');
+const isChunk = reportOf('chunk');
+const isPoem = reportOf('poem');
+const isFailure = reportOf('failure');
+
+/**
+ * Main: starts the downloads, at most `concurrency` at once, and collects. A server is accounted
+ * for when its download's supervisor is `DOWN`: its result is then its poem if one came, else
+ * `CANCELLED` if the caller aborted, else its last failure.
+ */
+function* main(
+  addresses: readonly Address[],
+  concurrency: number,
+  retries: number,
+  attempt: Attempt,
+  signal: AbortSignal | undefined,
+  onEvent: ((event: PoetryEvent) => void) | undefined,
+): ProcessBody<PoemResult[]> {
+  trapExits(true);
+  const me = self();
+  const where = addresses.map(formatAddress);
+  const addressOf = (task: number) => where[task - 1] as string;
+  const results: PoemResult[] = [];
+  const poems = new Map<number, Extract<Report, { type: 'poem' }>>();
+  const failures = new Map<number, PoetryError>();
+  const downloads = new Map<Ref, { task: number; pid: Pid }>();
+  let started = 0;
+  let settled = 0;
+  let cancelled = signal?.aborted ?? false;
+
+  // #region limit
+  /** Fills the free download slots, each with a supervised download and a monitor on it; each `DOWN` frees one. */
+  const startDownloads = () => {
+    while (!cancelled && started < addresses.length && downloads.size < concurrency) {
+      const task = ++started;
+      const address = addresses[task - 1] as Address;
+      const pid = spawnLink(() => supervisedDownload(me, task, address, retries, attempt));
+      downloads.set(monitor(pid), { task, pid });
+    }
+  };
+  // #endregion
+
+  // #region cancel
+  /** The servers no download was started for yet are settled as cancelled at once. */
+  const cancelUnstarted = () => {
+    while (started < addresses.length) {
+      const task = ++started;
+      settle(task, { ok: false, address: addressOf(task), error: poetryErrors.cancelled(addressOf(task)) });
+    }
+  };
+  // #endregion
+
+  // #region collect
+  /** A server accounted for: its result in its place, in input order, and the event that says so. */
+  const settle = (task: number, result: PoemResult) => {
+    results[task - 1] = result;
+    settled++;
+    const at = performance.now();
+    if (result.ok) onEvent?.({ type: 'done', task, address: result.address, bytes: poems.get(task)?.bytes ?? 0, at });
+    else onEvent?.({ type: 'failed', task, address: result.address, error: result.error, at });
+  };
+
+  const clauses = [
+    clause(isConnected, ({ task }) => {
+      onEvent?.({ type: 'connected', task, address: addressOf(task), at: performance.now() });
+    }),
+    clause(isChunk, ({ task, bytes }) => {
+      onEvent?.({ type: 'chunk', task, address: addressOf(task), bytes, at: performance.now() });
+    }),
+    clause(isPoem, (poem) => {
+      poems.set(poem.task, poem);
+    }),
+    clause(isFailure, ({ task, error }) => {
+      failures.set(task, error);
+    }),
+    clause(isDown, (down) => {
+      const download = downloads.get(down.ref);
+      if (download === undefined) return;
+      downloads.delete(down.ref);
+      const { task } = download;
+      const address = addressOf(task);
+      const poem = poems.get(task);
+      if (poem !== undefined) {
+        const { transformError } = poem;
+        settle(task, { ok: true, address, poem: poem.poem, ...(transformError && { transformError }) });
+      } else if (cancelled) settle(task, { ok: false, address, error: poetryErrors.cancelled(address) });
+      else settle(task, { ok: false, address, error: failures.get(task) ?? toPoetryError(down.reason, address) });
+    }),
+    // #region cancel
+    clause(isCancel, () => {
+      cancelled = true;
+      for (const { pid } of downloads.values()) exit(pid, 'shutdown');
+      cancelUnstarted();
+    }),
+    // #endregion
+    // A download's own EXIT (main is linked to each, and traps exits): its DOWN has said the same.
+    clause(isExit, () => {}),
+  ];
+
+  const stopListening = cancelOnAbort(signal, me);
+  try {
+    if (cancelled) cancelUnstarted();
+    while (settled < addresses.length) {
+      startDownloads();
+      yield* receive(clauses);
+    }
+    return results;
+  } finally {
+    stopListening();
+  }
+  // #endregion
+}
+
+// #region retry
+/**
+ * One server's download under its own supervisor: a transient worker restarted after each failure,
+ * at most `retries` times (the restart intensity, over a period that never runs out). Its success,
+ * a normal exit of a significant child, shuts the supervisor down, which is main's `DOWN`.
+ */
+function supervisedDownload(main: Pid, task: number, address: Address, retries: number, attempt: Attempt): ProcessBody {
+  return supervisor({ strategy: 'one_for_one', intensity: retries, period: 1e9, autoShutdown: 'any_significant' }, [
+    {
+      id: 'getPoetry',
+      start: () => getPoetry(main, task, address, attempt),
+      restart: 'transient',
+      significant: true,
+      shutdown: 'brutal_kill',
+    },
+  ]);
+}
+// #endregion
 
 /** One attempt at one poem, as a process; its exit reason is its only way of failing. */
-function* getPoetry(main: Pid, task: number, address: Address, options: GetPoemsOptions): ProcessBody<void> {
+function* getPoetry(main: Pid, task: number, address: Address, attempt: Attempt): ProcessBody<void> {
+  const { timeoutMs, transform } = attempt;
   // #region timeout
-  const deadline = deadlineAfter(options.timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   // #endregion
   try {
     // #region connect
     const socket = yield* connect(address, timeLeft(deadline));
-    if (socket === TIMEOUT) throw poetryErrors.timeout(address, options.timeoutMs as number);
+    if (socket === TIMEOUT) throw poetryErrors.timeout(address, timeoutMs as number);
     send(main, { type: 'connected', task } satisfies Report);
     // #endregion
     // #region receive
+    // Erlang's get_poetry calls itself once per chunk with the poem so far; here each call would nest
+    // one more `yield*` (V8 has no tail calls), and the stack runs out at about 5,200 chunks (see the
+    // README). So the recursion is a loop, with the poem so far in the decoder.
     const decoder = new PoemDecoder(address);
     let bytes = 0;
     for (;;) {
       const message = yield* recv(socket, timeLeft(deadline));
-      if (message === TIMEOUT) throw poetryErrors.timeout(address, options.timeoutMs as number);
+      if (message === TIMEOUT) throw poetryErrors.timeout(address, timeoutMs as number);
       if (message.type === 'tcp_error') throw message.error;
       if (message.type === 'tcp_closed') break;
-      bytes += message.data.length;
       send(main, { type: 'chunk', task, bytes: message.data.length } satisfies Report);
+      bytes += message.data.length;
       decoder.push(message.data);
     }
     close(socket);
     // #endregion
     // #region finish
     const poem = decoder.end();
-    if (options.transform === undefined) send(main, { type: 'poem', task, poem, bytes } satisfies Report);
-    else
-      send(main, { type: 'poem', task, bytes, ...(yield* transformPoem(poem, options.transform, options.timeoutMs)) });
+    const result = transform === undefined ? { poem } : yield* transformPoem(poem, transform, timeoutMs);
+    send(main, { type: 'poem', task, bytes, ...result } satisfies Report);
     // #endregion
   } catch (error) {
     // #region fail
     // Named, reported, and made the exit reason: the supervisor decides whether there is another go.
     const failure = toPoetryError(error, address);
-    send(main, { type: 'attemptFailed', task, error: failure } satisfies Report);
+    send(main, { type: 'failure', task, error: failure } satisfies Report);
     exit(failure);
     // #endregion
   }
 }
-
-// #region timeout
-/** When an attempt started now must be over, for `receive … after`; none without a timeout. */
-function deadlineAfter(timeoutMs: number | undefined): number | undefined {
-  return timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
-}
-
-/** What is left until `deadline` (these are module functions: a download makes no closures). */
-function timeLeft(deadline: number | undefined): number | undefined {
-  return deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
-}
-// #endregion
-
-// #region cancel
-/** Aborting sends main an exit signal; main traps exits and turns it into `shutdown` for every download. */
-function cancelOnAbort(signal: AbortSignal | undefined, main: Pid): () => void {
-  if (signal === undefined) return () => {};
-  const onAbort = () => exit(main, 'cancelled');
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
-}
-// #endregion
 
 // #region transform
 /** The poem through the transform server, within the same time limit; on any failure, the original and why. */
@@ -182,134 +314,31 @@ function* transformPoem(
 }
 // #endregion
 
-// #region limit
-/**
- * One server's download under its own supervisor: a transient worker restarted after each failure,
- * at most `retries` times (the restart intensity). Its success, a normal exit, is significant:
- * the supervisor then shuts itself down, which is main's `DOWN`.
- */
-function supervisedDownload(main: Pid, task: number, address: Address, options: GetPoemsOptions): ProcessBody {
-  return supervisor(
-    { strategy: 'one_for_one', intensity: options.retries ?? 0, period: 1e9, autoShutdown: 'any_significant' },
-    [
-      {
-        id: 'getPoetry',
-        start() {
-          return getPoetry(main, task, address, options);
-        },
-        restart: 'transient',
-        significant: true,
-        shutdown: 'brutal_kill',
-      },
-    ],
-  );
+// #region timeout
+/** When an attempt started now must be over, for `receive … after`; none without a timeout. */
+function deadlineAfter(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+}
+
+/** What is left until `deadline`. */
+function timeLeft(deadline: number | undefined): number | undefined {
+  return deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
 }
 // #endregion
 
-// #region collect
-/**
- * Main: starts downloads (at most `concurrency` at once), relays their reports as events, and
- * counts a `DOWN` per server. A server's result is its poem if one came, else its last failure.
- */
-function* main(addresses: readonly Address[], options: GetPoemsOptions): ProcessBody<PoemResult[]> {
-  trapExits(true);
-  const me = self();
-  const stopListening = cancelOnAbort(options.signal, me);
-  // Called as `emit?.({...})`, so with no listener no event object is even built.
-  const emit = options.onEvent;
-  const where = addresses.map(formatAddress);
-  const results: (PoemResult | undefined)[] = addresses.map(() => undefined);
-  const lastFailure = new Map<number, PoetryError>();
-  const poems = new Map<number, Extract<Report, { type: 'poem' }>>();
-  const inFlight = new Map<Ref, { task: number; pid: Pid }>();
-  const slots = options.concurrency ?? addresses.length;
-  let next = 0;
-  let cancelled = options.signal?.aborted ?? false;
-  let settled = 0;
+// #region cancel
+/** The exit reason an abort sends main; main traps exits, so it arrives as an `EXIT` to match. */
+const CANCEL = 'cancelled';
 
-  const settle = (task: number, result: PoemResult) => {
-    results[task - 1] = result;
-    settled++;
-    if (result.ok) {
-      emit?.({
-        type: 'done',
-        task,
-        address: result.address,
-        bytes: poems.get(task)?.bytes ?? 0,
-        at: performance.now(),
-      });
-    } else emit?.({ type: 'failed', task, address: result.address, error: result.error, at: performance.now() });
-  };
-  const cancelRest = () => {
-    while (next < addresses.length) {
-      next++;
-      settle(next, {
-        ok: false,
-        address: where[next - 1] as string,
-        error: poetryErrors.cancelled(where[next - 1] as string),
-      });
-    }
-  };
+function isCancel(message: unknown): message is ExitMessage {
+  return isExit(message) && message.reason === CANCEL;
+}
 
-  /** Fills the free download slots, each with a supervised download and a monitor on it. */
-  const startDownloads = () => {
-    while (!cancelled && next < addresses.length && inFlight.size < slots) {
-      const task = ++next;
-      const pid = spawnLink(() => supervisedDownload(me, task, addresses[task - 1] as Address, options));
-      inFlight.set(monitor(pid), { task, pid });
-    }
-  };
-  /** A download's supervisor is gone: the server is accounted for, with its poem or its last failure. */
-  const downloadEnded = (down: DownMessage) => {
-    const download = inFlight.get(down.ref);
-    if (download === undefined) return;
-    inFlight.delete(down.ref);
-    const { task } = download;
-    const address = where[task - 1] as string;
-    const poem = poems.get(task);
-    if (poem !== undefined) {
-      settle(task, {
-        ok: true,
-        address,
-        poem: poem.poem,
-        ...(poem.transformError && { transformError: poem.transformError }),
-      });
-    } else if (cancelled) {
-      settle(task, { ok: false, address, error: poetryErrors.cancelled(address) });
-    } else {
-      const error = lastFailure.get(task) ?? toPoetryError(down.reason, address);
-      settle(task, { ok: false, address, error });
-    }
-  };
-  const reported = (report: Report) => {
-    const address = where[report.task - 1] as string;
-    if (report.type === 'poem') poems.set(report.task, report);
-    else if (report.type === 'attemptFailed') lastFailure.set(report.task, report.error);
-    else if (report.type === 'connected')
-      emit?.({ type: 'connected', task: report.task, address, at: performance.now() });
-    else emit?.({ type: 'chunk', task: report.task, address, bytes: report.bytes, at: performance.now() });
-  };
-
-  // The receive loop stays small, with each kind of message handled by its own function: a loop
-  // with every case inline was the costliest thing V8 compiled in a run, and it compiled it 4 times
-  // as new message shapes arrived.
-  try {
-    if (cancelled) cancelRest();
-    while (settled < addresses.length) {
-      startDownloads();
-      const message = yield* receive();
-      if (isExit(message)) {
-        // The caller's cancel; our own children's EXITs are already covered by their DOWNs.
-        if (message.reason !== 'cancelled' || cancelled) continue;
-        cancelled = true;
-        for (const { pid } of inFlight.values()) exit(pid, 'shutdown');
-        cancelRest();
-      } else if (isDown(message)) downloadEnded(message);
-      else reported(message as Report);
-    }
-    return results as PoemResult[];
-  } finally {
-    stopListening();
-  }
+/** Aborting sends main an exit signal; returns what stops listening. */
+function cancelOnAbort(signal: AbortSignal | undefined, main: Pid): () => void {
+  if (signal === undefined) return () => {};
+  const onAbort = () => exit(main, CANCEL);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 // #endregion
