@@ -23,27 +23,42 @@ import { clientParts } from '../poetry/parts.ts';
 import { formatModelList, modelListFile, parseModelList } from './model-list.ts';
 import { projectRoot } from './part-reader.ts';
 
-/** The minimal working client: the promises baseline's download, its own limit and collection. */
+/**
+ * The minimal working client: one attempt at a poem is the shared download's `fetchPoem`, shown as a
+ * pointer; the model writes only its own retry, limit and collection.
+ */
 const minimalClient = `/**
- * The scratch model: a minimal client written over the scaffold by a test. One download is the
- * promises baseline's \`fetchPoem\`; this model only adds its own limit and collection.
+ * The scratch model: a minimal client written over the scaffold by a test. One attempt at one poem
+ * is the shared download's \`fetchPoem\`; this model only adds its own retry, limit and collection.
  */
 import pLimit from 'p-limit';
-import { fetchPoem } from '../baselines/promises.ts';
+import { fetchPoem } from '../baselines/download.ts';
 import { type Address, formatAddress, type GetPoemsOptions, type Model, type PoemResult } from '../poetry/contract.ts';
 import { toPoetryError } from '../poetry/errors.ts';
 
+// #uses connect, receive, finish, fail, timeout, cancel, transform: fetchPoem (baselines/download.ts)
+
 async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-${['connect', 'receive', 'finish', 'fail', 'timeout', 'cancel', 'transform']
-  .map((part) => `  // #region ${part}\n  // fetchPoem, from the promises baseline, does this part.\n  // #endregion`)
-  .join('\n')}
+  // #region retry
+  const getPoem = async (address: Address, task: number) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetchPoem(address, task, options);
+      } catch (error) {
+        const failure = toPoetryError(error, address);
+        if (failure.code !== 'CANCELLED' && attempt < (options.retries ?? 0)) continue;
+        const where = formatAddress(address);
+        options.onEvent?.({ type: 'failed', task, address: where, error: failure, at: performance.now() });
+        throw failure;
+      }
+    }
+  };
+  // #endregion
   // #region limit
   const limit = pLimit(options.concurrency ?? Number.POSITIVE_INFINITY);
   // #endregion
   // #region collect
-  const settled = await Promise.allSettled(
-    addresses.map((address, index) => limit(() => fetchPoem(address, index + 1, options))),
-  );
+  const settled = await Promise.allSettled(addresses.map((address, index) => limit(() => getPoem(address, index + 1))));
   return settled.map((outcome, index) => {
     const address = formatAddress(addresses[index] as Address);
     return outcome.status === 'fulfilled'
@@ -58,7 +73,7 @@ export const scratchModel: Model = {
   title: 'A minimal model made with the scaffold',
   summary: 'Made by a test: the scaffold, then a minimal client.',
   clientFiles: ['scratch/client.ts'],
-  runtimeFiles: [],
+  runtimeFiles: ['baselines/download.ts'],
   getPoems,
 };
 `;
@@ -158,6 +173,8 @@ describe('npm run new-model, end to end', () => {
     for (const part of clientParts) expect(report).toContain(part.name);
 
     writeFileSync(path.join(copy, 'scratch/client.ts'), minimalClient);
+    const shown = tsx('harness/diff.ts', '--all', '--part', 'receive');
+    expect(shown.stdout).toMatch(/\n── scratch\nuses fetchPoem \(baselines\/download\.ts:\d+\)\n/);
     const suite = vitest('harness/conformance', { MODELS: 'scratch' });
     expect(suite.status, suite.stdout + suite.stderr).toBe(0);
     expect(suite.stdout).toContain('conformance: testing scratch');
