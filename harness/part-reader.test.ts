@@ -85,12 +85,12 @@ describe('npm run diff', () => {
   });
 
   it('aligns two models part by part within the width, every line split by one gutter', () => {
-    const text = sideBySide(first, second, ['connect', 'receive'], 100);
+    const text = sideBySide(first, second, ['retry', 'collect'], 100);
     const lines = text.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^${first.name}\\s+│ ${second.name}$`));
-    expect(text).toContain('── connect:');
-    expect(text).toContain('── receive:');
-    expect(text).not.toContain('── collect:');
+    expect(text).toContain('── retry:');
+    expect(text).toContain('── collect:');
+    expect(text).not.toContain('── connect:');
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
     const body = lines.filter((l) => l.includes('│')).slice(1);
     expect(body.length).toBeGreaterThan(2);
