@@ -1,6 +1,6 @@
 /**
  * `npm run diff` as a command, in its own process: help, usage mistakes, a file it cannot write, and
- * a reader that closes the pipe early. What it prints is checked in `regions.test.ts`.
+ * a reader that closes the pipe early. What it prints is checked in `part-reader.test.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,8 +2,8 @@
  * Adding a model works the way the README says. In a throwaway copy of the project, the scaffold
  * makes a model; the parts check names every part as missing; a minimal client is written into the
  * skeleton; then the whole conformance suite and a quick benchmark run accept it, with no other
- * change anywhere. Before that, the command's own conventions: help, usage mistakes, and a project
- * folder it cannot use.
+ * change anywhere; and a model list naming a folder without a face stops the commands, naming it.
+ * Before that, the command's own conventions: help, usage mistakes, and a project folder it cannot use.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
