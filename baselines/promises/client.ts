@@ -78,8 +78,8 @@ export const promisesModel: Model = {
   title: 'Idiomatic modern Node: async/await, net sockets, Promise.allSettled',
   summary:
     'The baseline every other model is measured against, written as Node’s documentation teaches today. ' +
-    'Each attempt is one async function: `net.connect`, `events.once` for the connect, `for await` over the ' +
-    'socket, decode; an `AbortSignal` per connection joins the caller’s cancel with a timeout ' +
+    'Each attempt is one async function: `net.connect`, `events.once` for the connect, the socket’s chunks ' +
+    'decoded as they come; an `AbortSignal` per connection joins the caller’s cancel with a timeout ' +
     '(`AbortSignal.any`). Retries are a loop, the concurrency limit is p-limit, and `Promise.allSettled` ' +
     'collects the results in input order. Look at how little of the concurrency shows: the event loop is ' +
     'there, but `await` hides it.',
