@@ -194,7 +194,7 @@ export function listing(): string {
     'Parts:',
     ...clientParts.map((p) => `  ${p.name.padEnd(9)}  ${p.what}`),
     '',
-    'Try: npm run diff -- promises reactor --part receive',
+    'Try: npm run diff -- reactor actors --part receive',
   ].join('\n');
 }
 

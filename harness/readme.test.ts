@@ -137,8 +137,8 @@ const checks: readonly { command: string; check(output: string, folder: string):
     check: (_output, folder) => expect(existsSync(path.join(folder, 'poetry-classic.pid'))).toBe(false),
   },
   {
-    command: 'npm run diff -- promises reactor --part receive',
-    check: (output) => expect(output).toMatch(/── receive: .*\n\S*promises\.ts:\d+ +│ reactor\/\S+\.ts:\d+/),
+    command: 'npm run diff -- reactor actors --part receive',
+    check: (output) => expect(output).toMatch(/── receive: .*\nreactor\/\S+\.ts:\d+ +│ actors\/\S+\.ts:\d+/),
   },
   {
     command: 'npm run diff -- --all --part timeout',
