@@ -377,24 +377,27 @@ function runningIn(spec: ScenarioSpec, all: readonly Contender[]): Contender[] {
  * line about one unit of work (a measured run, a micro module) with its number of all of them.
  */
 export class Progress {
-  private done = 0;
-  private readonly start = performance.now();
-  constructor(
-    private readonly write: (line: string) => void,
-    private readonly total: number,
-  ) {}
+  #done = 0;
+  readonly #start = performance.now();
+  readonly #write: (line: string) => void;
+  readonly #total: number;
+
+  constructor(write: (line: string) => void, total: number) {
+    this.#write = write;
+    this.#total = total;
+  }
 
   note(line: string): void {
-    this.write(`[${this.clock()}] ${line}`);
+    this.#write(`[${this.#clock()}] ${line}`);
   }
 
   step(line: string): void {
-    this.done++;
-    this.write(`[${this.clock()} · ${this.done}/${this.total}] ${line}`);
+    this.#done++;
+    this.#write(`[${this.#clock()} · ${this.#done}/${this.#total}] ${line}`);
   }
 
-  private clock(): string {
-    const seconds = Math.floor((performance.now() - this.start) / 1000);
+  #clock(): string {
+    const seconds = Math.floor((performance.now() - this.#start) / 1000);
     return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   }
 }
