@@ -328,9 +328,12 @@ describe('shutting down', () => {
 
   it('close() mid-poem resets the connections still sending, so a client cannot take a cut poem for a whole one', async () => {
     const poem = poems['night-ferry'].text;
-    const server = await startSlowServer({ poem, numBytes: 10, delay: 0.01 });
+    // The next slice is far off, and the close comes once the client has read the first: a reset
+    // that arrives together with unread data reads as a clean end to a Node client on Linux
+    // (libuv reports EOF on POLLHUP after a partial read), which would test libuv, not the server.
+    const server = await startSlowServer({ poem, numBytes: 10, delay: 60 });
     const client = openRawClient(server.address);
-    await eventually(() => server.stats.bytesSent > 0, 'the first slice');
+    await eventually(() => client.chunks.length > 0, 'the first slice, read by the client');
     await server.close();
     const { data, errorCode } = await client.done;
     expect(errorCode).toBe('ECONNRESET');

@@ -15,6 +15,8 @@ export interface RawExchange {
 
 export interface RawClient {
   readonly socket: net.Socket;
+  /** What has arrived so far. */
+  readonly chunks: readonly Buffer[];
   /** Resolves when the socket has closed. */
   readonly done: Promise<RawExchange>;
 }
@@ -35,7 +37,7 @@ export function openRawClient(
   const done = new Promise<RawExchange>((resolve) =>
     socket.once('close', () => resolve({ chunks, data: Buffer.concat(chunks), errorCode })),
   );
-  return { socket, done };
+  return { socket, chunks, done };
 }
 
 /** Connects, sends `request` (if any) and collects everything until the server closes. */
