@@ -18,6 +18,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { models } from '../harness/registry.ts';
 import { type BenchReport, projectRoot, runBench, runMicro } from './harness.ts';
+import { choosePinning, pinnedArgv } from './pinning.ts';
 import { renderHtml } from './report/html.ts';
 import { plainStyle, renderReport } from './report/terminal.ts';
 import { saveReport } from './run.ts';
@@ -162,6 +163,29 @@ describe('a quick run of every registered model', () => {
   });
 });
 
+describe('pinning', () => {
+  it('pins the servers to core 0 and the clients to core 1 only with two cores, taskset and no --no-pin', () => {
+    const pinned = choosePinning(2, true, true);
+    expect(pinned).toEqual({
+      pinned: true,
+      serverCore: 0,
+      clientCore: 1,
+      note: 'pinned: servers on core 0, clients on core 1',
+    });
+    expect(pinnedArgv(pinned.clientCore, ['bash', '-c', 'x'])).toEqual(['taskset', '-c', '1', 'bash', '-c', 'x']);
+    const unpinned = [choosePinning(1, true, true), choosePinning(8, false, true), choosePinning(8, true, false)];
+    expect(unpinned.map((choice) => choice.note)).toEqual([
+      'not pinned (1 core): figures are noisier (the servers and the client share the cores)',
+      'not pinned (no taskset on this machine): figures are noisier (the servers and the client share the cores)',
+      'not pinned (--no-pin): figures are noisier (the servers and the client share the cores)',
+    ]);
+    for (const choice of unpinned) {
+      expect(choice.pinned).toBe(false);
+      expect(pinnedArgv(choice.serverCore, ['bash'])).toEqual(['bash']);
+    }
+  });
+});
+
 describe('verification', () => {
   it('marks a model that returns a wrong poem as FAILED and gives it no time', async () => {
     const report = await runBench({
@@ -204,6 +228,7 @@ describe('the command line', () => {
         '--quick',
         '--json',
         '--micro, --no-micro',
+        '--pin, --no-pin',
         '--compare',
       ]) {
         expect(output.stdout).toContain(option);
@@ -258,6 +283,10 @@ describe('the command line', () => {
     expect(printed.scenarios[0]!.rows.map((row) => [row.contender, row.status])).toEqual([['raw', 'ok']]);
     expect(printed.environment.node).toBe(process.version);
     expect(printed.environment.descriptorLimit).toContain('hard');
+    // The run says whether it pinned, and it pins exactly where this machine allows it.
+    const canPin = os.availableParallelism() >= 2 && (await $({ nothrow: true, quiet: true })`command -v taskset`).ok;
+    expect(printed.environment.pinning?.pinned).toBe(canPin);
+    expect(output.stderr).toContain(printed.environment.pinning!.note);
     const saved = readdirSync(out).sort();
     expect(saved).toEqual([expect.stringMatching(/\.html$/), expect.stringMatching(/\.json$/)]);
     expect(output.stderr).toContain(`saved ${path.join(out, saved[1]!)} and ${path.join(out, saved[0]!)}\n`);

@@ -3,7 +3,9 @@
  * contender (the raw baseline, then every registered model), in interleaved order — raw, A, B, raw,
  * A, B … — so that drift in a shared machine's speed falls on everyone alike. Children are started
  * through `bash -c 'ulimit -n <hard limit>'` so a scenario with thousands of sockets gets every
- * descriptor the machine allows. Every run is verified (`verifyRun`); a contender with any failed run
+ * descriptor the machine allows. Where the machine has two cores and `taskset`, the server process
+ * runs on one core and every measured client on another (`pinning.ts`), so that they do not take
+ * each other's CPU time; the report's environment says whether they did. Every run is verified (`verifyRun`); a contender with any failed run
  * gets no time. The result is a `BenchReport`: raw samples, medians, spread, ratios and environment.
  *
  * Aborting the options' `signal` (Ctrl-C) kills the running child, stops the server process, removes
@@ -19,6 +21,7 @@ import { $ } from 'zx';
 import { UsageError } from '../harness/command-line.ts';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
+import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
@@ -51,6 +54,8 @@ export interface BenchOptions {
   readonly progress?: (line: string) => void;
   /** Aborted: stop at once, leaving nothing behind (the runBench promise rejects with the reason). */
   readonly signal?: AbortSignal;
+  /** Pin the servers and the clients to different cores where the machine allows (default); false: `--no-pin`. */
+  readonly pin?: boolean;
 }
 
 /** One run's figures. */
@@ -118,6 +123,8 @@ export interface Environment {
   readonly gitCommit: string;
   readonly descriptorLimit: string;
   readonly hostname: string;
+  /** Where the servers and clients ran; absent in reports from before the bench pinned. */
+  readonly pinning?: Pinning;
 }
 
 export interface BenchReport {
@@ -172,7 +179,7 @@ async function shell(command: string): Promise<string> {
   return output.stdout.trim();
 }
 
-export async function environment(): Promise<Environment> {
+export async function environment(pinning: Pinning): Promise<Environment> {
   const commit = await shell('git rev-parse --short HEAD 2>/dev/null && git status --porcelain 2>/dev/null | head -1');
   const [hash = 'unknown', dirty] = commit.split('\n');
   return {
@@ -184,7 +191,15 @@ export async function environment(): Promise<Environment> {
     gitCommit: dirty ? `${hash} (uncommitted changes)` : hash,
     descriptorLimit: await shell('echo "soft $(ulimit -Sn), hard $(ulimit -Hn); children get the hard limit"'),
     hostname: os.hostname(),
+    pinning,
   };
+}
+
+/** The machine's pinning as `choosePinning` decides it, looking for `taskset` only when it could matter. */
+async function machinePinning(wanted: boolean): Promise<Pinning> {
+  const cores = os.availableParallelism();
+  const taskset = wanted && cores >= 2 && (await shell('command -v taskset')) !== '';
+  return choosePinning(cores, taskset, wanted);
 }
 
 async function hardDescriptorLimit(): Promise<number> {
@@ -249,11 +264,10 @@ const underRaisedLimit = (script: string, ...args: string[]) => [
   ...args,
 ];
 
-/** Starts the scenario's server process and waits for the line that names its endpoints. */
-async function startServers(spec: ScenarioSpec): Promise<Servers> {
-  const { child, ended } = startChild(underRaisedLimit('bench/server-process.ts', JSON.stringify(spec.servers)), {
-    pipes: true,
-  });
+/** Starts the scenario's server process (on `core`, if pinned) and waits for the line that names its endpoints. */
+async function startServers(spec: ScenarioSpec, core: number | undefined): Promise<Servers> {
+  const argv = pinnedArgv(core, underRaisedLimit('bench/server-process.ts', JSON.stringify(spec.servers)));
+  const { child, ended } = startChild(argv, { pipes: true });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async () => {
     const line = await lines.next();
@@ -284,7 +298,8 @@ async function runOnce(
   plan: RunPlan,
   workDir: string,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
+  options: BenchOptions,
+  core: number | undefined,
 ): Promise<RunMeasure | string> {
   const resultPath = path.join(workDir, `${spec.name}-${contender.name}.json`);
   rmSync(resultPath, { force: true });
@@ -297,7 +312,8 @@ async function runOnce(
   };
   const jobPath = path.join(workDir, 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
-  const output = await startChild(underRaisedLimit('bench/model-process.ts', jobPath), { timeoutMs, signal }).ended;
+  const argv = pinnedArgv(core, underRaisedLimit('bench/model-process.ts', jobPath));
+  const output = await startChild(argv, { timeoutMs, signal: options.signal }).ended;
   try {
     return JSON.parse(readFileSync(resultPath, 'utf8')) as RunMeasure;
   } catch {
@@ -408,6 +424,7 @@ async function runScenario(
   options: BenchOptions,
   workDir: string,
   descriptorLimit: number,
+  pinning: Pinning,
   progress: Progress,
 ): Promise<ScenarioResult> {
   const warnings: string[] = [];
@@ -419,7 +436,7 @@ async function runScenario(
     warnings.push(warning);
     progress.note(warning);
   }
-  const servers = await startServers(spec);
+  const servers = await startServers(spec, pinning.serverCore);
   try {
     const plan = planRun(spec, servers.ready);
     const running = runningIn(spec, all);
@@ -431,7 +448,7 @@ async function runScenario(
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
         const serverCpuBefore = await servers.cpuMs();
-        const measure = await runOnce(contender, spec, plan, workDir, timeoutMs, options.signal);
+        const measure = await runOnce(contender, spec, plan, workDir, timeoutMs, options, pinning.clientCore);
         // A run killed by Ctrl-C is no failure of the model: the bench is stopping.
         options.signal?.throwIfAborted();
         const serverCpuMs = (await servers.cpuMs()) - serverCpuBefore;
@@ -557,10 +574,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'poetry-bench-'));
   try {
     const descriptorLimit = await hardDescriptorLimit();
+    const pinning = await machinePinning(options.pin !== false);
+    progress.note(pinning.note);
     const scenarios: ScenarioResult[] = [];
     for (const spec of specs) {
       options.signal?.throwIfAborted();
-      scenarios.push(await runScenario(spec, all, options, workDir, descriptorLimit, progress));
+      scenarios.push(await runScenario(spec, all, options, workDir, descriptorLimit, pinning, progress));
     }
     const micro = options.micro ? await runMicro({ ...options, microModules: modules }, workDir, progress) : [];
     return {
@@ -569,7 +588,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       finishedAt: new Date().toISOString(),
       quick: options.quick,
       runs: options.runs,
-      environment: await environment(),
+      environment: await environment(pinning),
       scenarios,
       micro,
       notes: [peersNote],

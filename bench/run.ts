@@ -50,6 +50,11 @@ export const benchCommand = {
       type: 'boolean',
       help: 'small sizes and 1 run, for a smoke test: about a minute on 2 cores\n(the full run takes about 250 s there)',
     },
+    pin: {
+      type: 'boolean',
+      negatable: true,
+      help: 'servers on core 0, clients on core 1 when there are 2+ cores and taskset (default;\n--no-pin runs them unpinned, and the report says the figures are noisier)',
+    },
     micro: { type: 'boolean', negatable: true, help: 'run the micro-benchmarks (default; --no-micro skips them)' },
     json: { type: 'boolean', help: 'print the JSON report on stdout instead of the tables' },
     out: { type: 'string', value: '<dir>', help: 'where results go (default bench/results), made if missing' },
@@ -179,6 +184,7 @@ if (isMain(import.meta.url)) {
       scenarios: list(values.scenario),
       models: list(values.model),
       micro: values.micro ?? true,
+      pin: values.pin ?? true,
       progress: (line) => run.err(`${line}\n`),
       signal: run.signal,
     };

@@ -194,7 +194,8 @@ export function renderHtml(report: BenchReport): string {
 <body>
 <h1>poetry-models benchmark</h1>
 <p class="env">${escapeHtml(report.startedAt)} · Node ${escapeHtml(env.node)} · ${escapeHtml(env.cpu)} · ${env.cores} cores ·
-${env.memoryGB} GB · ${escapeHtml(env.platform)} · commit ${escapeHtml(env.gitCommit)} · descriptors: ${escapeHtml(env.descriptorLimit)}<br>
+${env.memoryGB} GB · ${escapeHtml(env.platform)} · commit ${escapeHtml(env.gitCommit)} · descriptors: ${escapeHtml(env.descriptorLimit)}
+${env.pinning ? ` · ${escapeHtml(env.pinning.note)}` : ''}<br>
 ${report.runs} run(s) per model in interleaved order${report.quick ? ' · <b>quick sizes</b>' : ''}. Wall = median over runs;
 CPU = user+sys of the client process; × raw = wall ÷ the raw Node client's; best in each column in green. A model with any wrong
 result is FAILED and gets no time.</p>
