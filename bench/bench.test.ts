@@ -67,6 +67,13 @@ describe('a quick run of every registered model', () => {
         expect(row.samples).toHaveLength(1);
         expect(row.median?.wallMs).toBeGreaterThan(0);
         expect(row.median?.maxRssMB).toBeGreaterThan(0);
+        // One round: each model's paired ratio to raw is that round's, its interval the point itself.
+        if (row.contender === 'raw') expect(row.paired).toBeUndefined();
+        else {
+          const wall = row.samples[0]!.wallMs / scenario.rows[0]!.samples[0]!.wallMs;
+          expect(row.paired?.wall).toEqual({ median: wall, low: wall, high: wall, rounds: 1 });
+          expect(row.paired?.cpu.rounds).toBe(1);
+        }
       }
     }
   });

@@ -25,6 +25,7 @@ import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
+import { median, type PairedRatio, pairedRatio, roundRatios } from './stats.ts';
 
 export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -95,7 +96,10 @@ export interface Row {
   /** Fastest and slowest wall time over the runs, and their distance as a percentage of the median. */
   readonly spread?: { readonly minMs: number; readonly maxMs: number; readonly pct: number };
   readonly vsIdeal?: number;
+  /** Median wall time ÷ the raw baseline's median (reports from before `paired` have only this). */
   readonly vsRaw?: number;
+  /** Per-round ratios to the raw baseline of the same round, wall and CPU (user+sys): median and 95% interval. */
+  readonly paired?: { readonly wall: PairedRatio; readonly cpu: PairedRatio };
   /** The progress events of the median run (scenarios that record events). */
   readonly timeline?: readonly RecordedEvent[];
 }
@@ -323,12 +327,6 @@ async function runOnce(
   }
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function optionalMedian(values: readonly (number | undefined)[]): number | undefined {
   const present = values.filter((value): value is number => value !== undefined);
   return present.length > 0 ? median(present) : undefined;
@@ -380,6 +378,22 @@ function summarize(
     },
     ...(plan.idealMs !== undefined && { vsIdeal: wallMs / plan.idealMs }),
     ...(timeline && timeline.length > 0 && { timeline }),
+  };
+}
+
+/** A verified row beside the verified raw baseline: the ratio of medians, and the paired per-round ratios. */
+function versusRaw(row: Row, raw: Row): Row {
+  const paired = (measure: (sample: Sample) => number) => {
+    const values = (samples: readonly Sample[]) =>
+      samples.map((sample) => ({ run: sample.run, value: measure(sample) }));
+    return pairedRatio(roundRatios(values(row.samples), values(raw.samples)));
+  };
+  const wall = paired((sample) => sample.wallMs);
+  const cpu = paired((sample) => sample.cpuMs);
+  return {
+    ...row,
+    vsRaw: row.median!.wallMs / raw.median!.wallMs,
+    ...(wall && cpu && { paired: { wall, cpu } }),
   };
 }
 
@@ -498,7 +512,7 @@ async function runScenario(
       }
       return summarize(contender, samples.get(contender.name)!, timelines.get(contender.name)!, plan);
     });
-    const rawWall = rows.find((row) => row.contender === 'raw')?.median?.wallMs;
+    const raw = rows.find((row) => row.contender === 'raw');
     return {
       name: spec.name,
       title: spec.title,
@@ -509,9 +523,7 @@ async function runScenario(
       ...(spec.goal && { goal: spec.goal }),
       taskGroups: plan.expected.map((task) => task.group),
       warnings,
-      rows: rows.map((row) =>
-        row.median && rawWall !== undefined ? { ...row, vsRaw: row.median.wallMs / rawWall } : row,
-      ),
+      rows: rows.map((row) => (raw?.median && row.median && row !== raw ? versusRaw(row, raw) : row)),
     };
   } finally {
     await servers.stop();
