@@ -17,11 +17,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { models } from '../harness/registry.ts';
-import { type BenchReport, projectRoot, runBench, runMicro } from './harness.ts';
+import { type BenchReport, judge, projectRoot, runBench, runMicro, type ScenarioResult } from './harness.ts';
 import { choosePinning, pinnedArgv } from './pinning.ts';
 import { renderHtml } from './report/html.ts';
-import { plainStyle, renderReport } from './report/terminal.ts';
+import { plainStyle, renderReport, renderScenario } from './report/terminal.ts';
 import { saveReport } from './run.ts';
+import { type Goal, scenarioSpecs } from './scenarios.ts';
 
 const cli = [process.execPath, '--import', 'tsx', 'bench/run.ts'];
 
@@ -89,6 +90,38 @@ describe('a quick run of every registered model', () => {
     }
   });
 
+  it('shows each paired ratio with its interval and the verdict of each judged model, in the table and the HTML', () => {
+    const classic = report.scenarios.find((scenario) => scenario.name === 'classic')!;
+    const judged = ['reactor', 'lazy'];
+    const withGoal: ScenarioResult = {
+      ...classic,
+      goal: { atMost: 1.25, on: ['wall', 'cpu'], why: 'a test', judged },
+      rows: classic.rows.map((row) =>
+        row.contender === 'raw'
+          ? row
+          : {
+              ...row,
+              paired: {
+                wall: { median: 1.1, low: 1.05, high: 1.2, rounds: 5 },
+                cpu: { median: 1.3, low: 1.26, high: 1.4, rounds: 5 },
+              },
+              ...(judged.includes(row.contender) && { verdict: 'not met' as const }),
+            },
+      ),
+    };
+    const text = renderScenario(withGoal, plainStyle);
+    expect(text).toContain('goal ≤ 1.25× wall+CPU');
+    expect(text).toMatch(/^reactor .*1\.10× \[1\.05–1\.20\]\*? +1\.30× \[1\.26–1\.40\]\*? +not met$/m);
+    expect(text).toMatch(/not met: reactor, lazy/);
+    for (const other of models.filter((model) => !judged.includes(model.name))) {
+      expect(text).toMatch(new RegExp(`^${other.name} .* not judged$`, 'm'));
+    }
+    const html = renderHtml({ ...report, scenarios: [withGoal] });
+    expect(html).toMatch(
+      /<td class="name"[^>]*>reactor<\/td>.*<td[^>]*>1\.10× \[1\.05–1\.20\]<\/td>.*<td>not met<\/td>/,
+    );
+  });
+
   it('prints a table per scenario naming every model', () => {
     const text = renderReport(report, plainStyle);
     for (const scenario of report.scenarios) expect(text).toContain(scenario.title);
@@ -121,7 +154,15 @@ describe('a quick run of every registered model', () => {
     const dir = tempDir('bench-compare-');
     const before = path.join(dir, 'a.json');
     const after = path.join(dir, 'b.json');
-    writeFileSync(before, JSON.stringify(report));
+    // The first report is from before paired ratios: rows with only the ratio of medians.
+    const older: BenchReport = {
+      ...report,
+      scenarios: report.scenarios.map((scenario) => ({
+        ...scenario,
+        rows: scenario.rows.map(({ paired: _, ...row }) => row),
+      })),
+    };
+    writeFileSync(before, JSON.stringify(older));
     // The second report: raw twice as slow, the last model failed.
     const slower: BenchReport = {
       ...report,
@@ -190,6 +231,38 @@ describe('pinning', () => {
       expect(choice.pinned).toBe(false);
       expect(pinnedArgv(choice.serverCore, ['bash'])).toEqual(['bash']);
     }
+  });
+});
+
+describe('goals', () => {
+  const ratio = (median: number, low: number, high: number) => ({ median, low, high, rounds: 5 });
+  const goal: Goal = { atMost: 1.25, on: ['wall', 'cpu'], why: 'a test', judged: ['reactor', 'lazy'] };
+
+  it('holds the five runtime models to issue 14: many-fast within 1.25× in wall and CPU, many-slow within 1.10× wall', () => {
+    const goals = Object.fromEntries(
+      scenarioSpecs(false).flatMap((spec) => (spec.goal ? [[spec.name, spec.goal]] : [])),
+    );
+    const five = ['reactor', 'deferred', 'generators', 'actors', 'lazy'];
+    expect(Object.keys(goals)).toEqual(['many-slow', 'many-slow-5000', 'many-fast', 'many-fast-limited']);
+    for (const name of ['many-fast', 'many-fast-limited']) {
+      expect(goals[name]).toMatchObject({ atMost: 1.25, on: ['wall', 'cpu'], judged: five });
+    }
+    for (const name of ['many-slow', 'many-slow-5000']) {
+      expect(goals[name]).toMatchObject({ atMost: 1.1, on: ['wall'], judged: five });
+    }
+    const slow = scenarioSpecs(false).filter((spec) => spec.name.startsWith('many-slow'));
+    expect(slow.map((spec) => [spec.tasks[0]!.count, spec.descriptors])).toEqual([
+      [1000, 1000],
+      [5000, 5000],
+    ]);
+  });
+
+  it('judges every measure the goal names on its interval: both met, either beyond, or one straddling', () => {
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.2, 1.1, 1.25) }, goal)).toBe('met');
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.3, 1.26, 1.4) }, goal)).toBe('not met');
+    expect(judge({ wall: ratio(1.2, 1.15, 1.3), cpu: ratio(1.1, 1.05, 1.2) }, goal)).toBe('undecided');
+    // A goal on wall time alone is not moved by CPU.
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(2, 2, 2) }, { ...goal, on: ['wall'] })).toBe('met');
   });
 });
 

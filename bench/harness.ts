@@ -25,7 +25,7 @@ import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
-import { median, type PairedRatio, pairedRatio, roundRatios } from './stats.ts';
+import { combine, median, type PairedRatio, pairedRatio, roundRatios, type Verdict, verdict } from './stats.ts';
 
 export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -84,6 +84,12 @@ export interface Figures {
   readonly lateMs?: number;
 }
 
+/** A row's paired ratios to the raw baseline. */
+export interface Paired {
+  readonly wall: PairedRatio;
+  readonly cpu: PairedRatio;
+}
+
 export interface Row {
   readonly contender: string;
   readonly title: string;
@@ -99,7 +105,9 @@ export interface Row {
   /** Median wall time ÷ the raw baseline's median (reports from before `paired` have only this). */
   readonly vsRaw?: number;
   /** Per-round ratios to the raw baseline of the same round, wall and CPU (user+sys): median and 95% interval. */
-  readonly paired?: { readonly wall: PairedRatio; readonly cpu: PairedRatio };
+  readonly paired?: Paired;
+  /** A judged model's standing against the scenario's goal (see `judge`). */
+  readonly verdict?: Verdict;
   /** The progress events of the median run (scenarios that record events). */
   readonly timeline?: readonly RecordedEvent[];
 }
@@ -397,6 +405,16 @@ function versusRaw(row: Row, raw: Row): Row {
   };
 }
 
+/** A judged model against a goal: every measure the goal names, each judged on its interval. */
+export function judge(paired: Paired, goal: Goal): Verdict {
+  return combine(goal.on.map((measure) => verdict(paired[measure], goal.atMost)));
+}
+
+/** The row, with its verdict when the scenario's goal judges it and it has paired ratios. */
+function judged(row: Row, goal: Goal | undefined): Row {
+  return goal?.judged.includes(row.contender) && row.paired ? { ...row, verdict: judge(row.paired, goal) } : row;
+}
+
 /** The contenders that run in a scenario (the others are skipped there, with a reason). */
 function runningIn(spec: ScenarioSpec, all: readonly Contender[]): Contender[] {
   return all.filter((contender) => !spec.skip?.[contender.name]);
@@ -523,7 +541,7 @@ async function runScenario(
       ...(spec.goal && { goal: spec.goal }),
       taskGroups: plan.expected.map((task) => task.group),
       warnings,
-      rows: rows.map((row) => (raw?.median && row.median && row !== raw ? versusRaw(row, raw) : row)),
+      rows: rows.map((row) => judged(raw?.median && row.median && row !== raw ? versusRaw(row, raw) : row, spec.goal)),
     };
   } finally {
     await servers.stop();

@@ -56,23 +56,76 @@ export interface ScenarioSpec {
   readonly skip?: Readonly<Record<string, string>>;
   /** Descriptors the client needs at once (sockets), for the ulimit warning. */
   readonly descriptors: number;
-  /** The target every model is held to, set from what the series' own clients achieve. */
+  /** The target the judged models are held to. */
   readonly goal?: Goal;
 }
 
-/** Every model should keep its median wall time within `atMost` × the raw baseline's or the ideal. */
+/**
+ * Each judged model's paired ratio to the raw baseline (the median over rounds of model ÷ raw, with
+ * its 95% interval) must stay within `atMost`, for every measure in `on`.
+ */
 export interface Goal {
-  readonly vs: 'raw' | 'ideal';
   readonly atMost: number;
+  /** Wall time, and CPU time (user+sys) where it is named too. */
+  readonly on: readonly ('wall' | 'cpu')[];
   /** Where the number comes from. */
   readonly why: string;
-  /** Models the goal does not apply to (the blocking baseline, slow by design). */
-  readonly exempt?: readonly string[];
+  /** The models judged; the baselines (blocking, promises) are shown beside them but judged on idiom, not speed. */
+  readonly judged: readonly string[];
 }
+
+/** The models whose runtimes the goals are about. */
+const runtimeModels = ['reactor', 'deferred', 'generators', 'actors', 'lazy'];
+
+const fastGoal: Goal = {
+  atMost: 1.25,
+  on: ['wall', 'cpu'],
+  why: 'issue 14: a runtime may cost a quarter more than the leanest correct client, in time and in CPU',
+  judged: runtimeModels,
+};
+
+const slowGoal: Goal = {
+  atMost: 1.1,
+  on: ['wall'],
+  why: 'issue 14: waiting on slow servers leaves a runtime little excuse to cost more than a tenth',
+  judged: runtimeModels,
+};
 
 const blockingTakesTheSum = (seconds: string) => ({
   blocking: `skipped: one poem after another by design, ${seconds}`,
 });
+
+/**
+ * `count` slow downloads at once, the case async I/O exists for: at 1,000 (`many-slow`) and at 5,000
+ * (`many-slow-5000`, where a runtime's per-connection cost starts to show beside the waiting); the
+ * quick sizes keep the factor of five.
+ */
+function manySlow(count: number, quick: boolean, name: string): ScenarioSpec {
+  const connections = count.toLocaleString('en');
+  return {
+    name,
+    title: `${name}: ${connections} concurrent slow connections`,
+    description:
+      `${connections} downloads at once of a 3,003-byte poem sent 300 B every ` +
+      `${quick ? 20 : 100} ms: the case async I/O exists for. The ideal is one schedule ` +
+      '(11 ticks: the server closes one delay after the last slice).',
+    servers: { slow: { kind: 'slow', poem: shortPoem, numBytes: 300, delay: quick ? 0.02 : 0.1, count: 8 } },
+    tasks: [{ group: 'slow', count }],
+    options: {},
+    events: false,
+    // One after another takes count × 11 ticks.
+    skip: blockingTakesTheSum(about(count * 11 * (quick ? 0.02 : 0.1))),
+    descriptors: count,
+    goal: slowGoal,
+  };
+}
+
+/** A duration for the reader: seconds up to two minutes, minutes beyond. */
+const about = (seconds: number) =>
+  seconds < 120 ? `about ${Math.round(seconds)} s` : `about ${Math.round(seconds / 60)} minutes`;
+
+/** The short poem of the many-* scenarios. */
+const shortPoem: PoemSource = { generated: 3003, seed: 7 };
 
 /** The scenarios, full or quick size. */
 export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
@@ -80,7 +133,6 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
   const fastCount = quick ? 200 : 5000;
   const fastLimit = quick ? 20 : 500;
   const bigBytes = quick ? 5_000_000 : 100_000_000;
-  const shortPoem: PoemSource = { generated: 3003, seed: 7 };
   return [
     {
       name: 'classic',
@@ -95,25 +147,8 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       reportSum: true,
       descriptors: 3,
     },
-    {
-      name: 'many-slow',
-      title: `many-slow: ${slowCount.toLocaleString('en')} concurrent slow connections`,
-      description:
-        `${slowCount.toLocaleString('en')} downloads at once of a 3,003-byte poem sent 300 B every ` +
-        `${quick ? 20 : 100} ms: the case async I/O exists for. The ideal is one schedule ` +
-        '(11 ticks: the server closes one delay after the last slice).',
-      servers: { slow: { kind: 'slow', poem: shortPoem, numBytes: 300, delay: quick ? 0.02 : 0.1, count: 8 } },
-      tasks: [{ group: 'slow', count: slowCount }],
-      options: {},
-      events: false,
-      skip: blockingTakesTheSum(quick ? 'about 9 s' : 'about 18 minutes'),
-      descriptors: slowCount,
-      goal: {
-        vs: 'ideal',
-        atMost: 1.25,
-        why: 'the series’ Twisted client: 1.28× at 1,000 connections, 1.52× at 5,000',
-      },
-    },
+    manySlow(slowCount, quick, 'many-slow'),
+    manySlow(slowCount * 5, quick, 'many-slow-5000'),
     {
       name: 'many-fast',
       title: `many-fast: ${fastCount.toLocaleString('en')} downloads, unlimited`,
@@ -123,12 +158,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       options: {},
       events: false,
       descriptors: fastCount,
-      goal: {
-        vs: 'raw',
-        atMost: 1.2,
-        why: 'the series’ Twisted client: 1.30× the raw Node client at 5,000',
-        exempt: ['blocking'],
-      },
+      goal: fastGoal,
     },
     {
       name: 'many-fast-limited',
@@ -139,6 +169,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       options: { concurrency: fastLimit },
       events: false,
       descriptors: fastLimit,
+      goal: fastGoal,
     },
     {
       name: 'big',

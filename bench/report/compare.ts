@@ -1,6 +1,7 @@
 /**
  * `--compare A.json B.json`: the change from one saved run to another, per scenario and model —
- * median wall time, its ratio to the raw baseline (which cancels a machine that got slower or faster),
+ * median wall time, its ratio to the raw baseline (which cancels a machine that got slower or faster;
+ * each report's paired per-round ratio, or in an older report the ratio of medians),
  * CPU and peak memory, each as before → after and a percentage. Rows present in
  * only one file are listed as added or gone; a row that verified in one run and failed in the other
  * says so rather than showing a number. Micro rows compare ops/s the same way.
@@ -22,6 +23,9 @@ function state(row: Row | undefined): string | undefined {
   return row.status === 'ok' ? undefined : row.status;
 }
 
+/** The paired per-round ratio where the report has one; older reports have only the ratio of medians. */
+const versusRaw = (row: Row) => row.paired?.wall.median ?? row.vsRaw;
+
 export function renderComparison(before: BenchReport, after: BenchReport, style: Style = plainStyle): string {
   const out: string[] = [
     style.heading(
@@ -30,6 +34,8 @@ export function renderComparison(before: BenchReport, after: BenchReport, style:
   ];
   if (before.quick !== after.quick)
     out.push(style.bad('  one run used --quick sizes and the other did not: the figures are not comparable'));
+  if (Boolean(before.environment.pinning?.pinned) !== Boolean(after.environment.pinning?.pinned))
+    out.push(style.bad('  one run was pinned to cores and the other not: the times differ for that reason too'));
   const names = [...new Set([...before.scenarios, ...after.scenarios].map((scenario) => scenario.name))];
   for (const name of names) {
     const a = before.scenarios.find((scenario) => scenario.name === name);
@@ -50,7 +56,7 @@ export function renderComparison(before: BenchReport, after: BenchReport, style:
       return [
         contender,
         change(rowA.median?.wallMs, rowB.median?.wallMs, seconds),
-        contender === 'raw' ? '' : change(rowA.vsRaw, rowB.vsRaw, (v) => `${v.toFixed(2)}×`),
+        contender === 'raw' ? '' : change(versusRaw(rowA), versusRaw(rowB), (v) => `${v.toFixed(2)}×`),
         change(rowA.median?.cpuMs, rowB.median?.cpuMs, seconds),
         change(rowA.median?.maxRssMB, rowB.median?.maxRssMB, megabytes),
       ];

@@ -13,6 +13,7 @@ import type { MicroResult } from '../micro-process.ts';
 import {
   bestOf,
   budgetVerdict,
+  cellText,
   fixed,
   goalVerdict,
   isFigure,
@@ -47,10 +48,9 @@ function scenarioTable(scenario: ScenarioResult): string {
         return `<tr class="${row.status}">${name}<td>${label}</td>${'<td></td>'.repeat(columns.length - 1)}${notes}</tr>`;
       }
       const cells = columns.map((column, index) => {
-        const value = column.value(row);
-        if (!isFigure(value)) return '<td></td>';
-        const text = escapeHtml(column.format(value));
-        return value === best[index] ? `<td class="best">${text}</td>` : `<td>${text}</td>`;
+        const text = escapeHtml(cellText(column, row) ?? '');
+        const isBest = text && isFigure(best[index]) && column.value(row) === best[index];
+        return isBest ? `<td class="best">${text}</td>` : `<td>${text}</td>`;
       });
       return `<tr>${name}${cells.join('')}${notes}</tr>`;
     })
@@ -197,7 +197,9 @@ export function renderHtml(report: BenchReport): string {
 ${env.memoryGB} GB · ${escapeHtml(env.platform)} · commit ${escapeHtml(env.gitCommit)} · descriptors: ${escapeHtml(env.descriptorLimit)}
 ${env.pinning ? ` · ${escapeHtml(env.pinning.note)}` : ''}<br>
 ${report.runs} run(s) per model in interleaved order${report.quick ? ' · <b>quick sizes</b>' : ''}. Wall = median over runs;
-CPU = user+sys of the client process; × raw = wall ÷ the raw Node client's; best in each column in green. A model with any wrong
+CPU = user+sys of the client process; × raw = the median over rounds of each round's model ÷ raw, with its 95% interval
+(percentile bootstrap); a goal is met when the whole interval is within it, not met when all of it is beyond, undecided
+otherwise; best in each column in green. A model with any wrong
 result is FAILED and gets no time.</p>
 ${report.scenarios.map(scenarioSection).join('\n')}
 ${report.micro.map(microSection).join('\n')}

@@ -7,6 +7,7 @@
 
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
+import { minRoundsForVerdict, type PairedRatio } from '../stats.ts';
 
 export interface Style {
   readonly best: (text: string) => string;
@@ -66,6 +67,20 @@ interface Column {
   readonly format: (value: number) => string;
   /** Which way is better; `none` for figures that describe rather than compete (the spread). */
   readonly better: 'lower' | 'higher' | 'none';
+  /** The cell's text when it says more than the figure (a ratio's interval, a verdict); `format` otherwise. */
+  readonly text?: (row: Row) => string | undefined;
+}
+
+const measureName = (measure: 'wall' | 'cpu') => (measure === 'cpu' ? 'CPU' : 'wall');
+
+/** A paired ratio with its 95% interval: `1.23× [1.20–1.27]`. */
+export const interval = (ratio: PairedRatio) =>
+  `${ratio.median.toFixed(2)}× [${ratio.low.toFixed(2)}–${ratio.high.toFixed(2)}]`;
+
+/** A row's cell: the column's text, or its formatted figure, or nothing when there is neither. */
+export function cellText(column: Column, row: Row): string | undefined {
+  const value = column.value(row);
+  return column.text?.(row) ?? (isFigure(value) ? column.format(value) : undefined);
 }
 
 export function scenarioColumns(scenario: ScenarioResult): Column[] {
@@ -85,7 +100,38 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
   if (scenario.idealMs !== undefined) {
     columns.push({ title: '× ideal', value: (row) => row.vsIdeal, format: ratio, better: 'lower' });
   }
-  columns.push({ title: '× raw', value: (row) => row.vsRaw, format: ratio, better: 'lower' });
+  // Paired per-round ratios with their interval; a report from before them has only the ratio of medians.
+  columns.push(
+    {
+      title: '× raw wall [95%]',
+      value: (row) => row.paired?.wall.median ?? row.vsRaw,
+      format: ratio,
+      better: 'lower',
+      text: (row) => row.paired && interval(row.paired.wall),
+    },
+    {
+      title: '× raw CPU [95%]',
+      value: (row) => row.paired?.cpu.median,
+      format: ratio,
+      better: 'lower',
+      text: (row) => row.paired && interval(row.paired.cpu),
+    },
+  );
+  if (scenario.goal) {
+    const goal = scenario.goal;
+    columns.push({
+      title: `goal ≤ ${goal.atMost.toFixed(2)}× ${goal.on.map(measureName).join('+')}`,
+      value: () => undefined,
+      format: ratio,
+      better: 'none',
+      // The baselines' figures are shown beside the judged models, but they are judged on idiom.
+      text: (row) =>
+        row.verdict ??
+        (row.status === 'ok' && row.kind === 'model' && !goal.judged.includes(row.contender)
+          ? 'not judged'
+          : undefined),
+    });
+  }
   if (anyRow((row) => row.median?.bigMBps)) {
     columns.push({
       title: 'big MB/s',
@@ -119,20 +165,19 @@ export function scenarioHeadline(scenario: ScenarioResult): string {
   return parts.join(', ');
 }
 
-/** The goal line: which models (not the baseline) are within it, and by how much the others miss. */
+/** The goal line: what is judged and how, then the judged models by verdict. */
 export function goalVerdict(scenario: ScenarioResult): string | undefined {
   const goal = scenario.goal;
   if (!goal) return undefined;
-  const models = scenario.rows.filter(
-    (row) => row.kind === 'model' && row.status === 'ok' && !goal.exempt?.includes(row.contender),
-  );
-  const ratioOf = (row: Row) => (goal.vs === 'raw' ? row.vsRaw : row.vsIdeal);
-  const met = models.filter((row) => isFigure(ratioOf(row)) && ratioOf(row)! <= goal.atMost);
-  const missed = models.filter((row) => !met.includes(row));
+  const byVerdict = (['met', 'undecided', 'not met'] as const).flatMap((verdict) => {
+    const models = scenario.rows.filter((row) => row.verdict === verdict).map((row) => row.contender);
+    return models.length > 0 ? [`${verdict}: ${models.join(', ')}`] : [];
+  });
+  const few = scenario.rows.some((row) => row.paired && row.paired.wall.rounds < minRoundsForVerdict);
   return (
-    `goal: every model within ${goal.atMost.toFixed(2)}× ${goal.vs === 'raw' ? 'the raw baseline' : 'the ideal'} ` +
-    `(${goal.why}) — within: ${met.map((row) => row.contender).join(', ') || 'none'}` +
-    (missed.length > 0 ? `; not: ${missed.map((row) => `${row.contender} ${ratio(ratioOf(row))}`).join(', ')}` : '')
+    `goal: ${goal.judged.join(', ')} within ${goal.atMost.toFixed(2)}× the raw baseline's ${goal.on.map(measureName).join(' and ')} ` +
+    `(${goal.why}), judged on the 95% interval of the paired per-round ratios — ${byVerdict.join('; ') || 'none judged'}` +
+    (few ? `; verdicts need ${minRoundsForVerdict} rounds or more, so these are undecided` : '')
   );
 }
 
@@ -147,10 +192,8 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
     return [
       row.contender,
       ...columns.map((column, index) => {
-        const value = column.value(row);
-        if (!isFigure(value)) return '';
-        const text = column.format(value);
-        return value === best[index] ? style.best(text) : text;
+        const text = cellText(column, row) ?? '';
+        return text && isFigure(best[index]) && column.value(row) === best[index] ? style.best(text) : text;
       }),
     ];
   });
@@ -205,8 +248,9 @@ export function renderReport(report: BenchReport, style: Style): string {
       (env.pinning ? ` · ${env.pinning.note}` : ''),
   );
   const legend = style.dim(
-    'wall = median over runs; spread = ±half the range; CPU = user+sys of the client process; ' +
-      `× raw = wall ÷ the raw Node client's; ${style === plainStyle ? '* = best in column; ' : ''}FAILED runs get no time.`,
+    'wall = median over rounds; spread = ±half the range; CPU = user+sys of the client process; ' +
+      "× raw = the median of each round's model ÷ raw, [its 95% interval]; " +
+      `${style === plainStyle ? '* = best in column; ' : ''}FAILED runs get no time.`,
   );
   return [
     header,
