@@ -25,7 +25,16 @@ import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
-import { combine, median, type PairedRatio, pairedRatio, roundRatios, type Verdict, verdict } from './stats.ts';
+import {
+  combine,
+  median,
+  minRoundsForVerdict,
+  type PairedRatio,
+  pairedRatio,
+  roundRatios,
+  type Verdict,
+  verdict,
+} from './stats.ts';
 
 export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -34,6 +43,9 @@ export interface Contender extends ContenderRef {
   readonly title: string;
   readonly kind: 'baseline' | 'model';
 }
+
+/** Rounds of a full run: enough for the paired ratios' interval to decide most goals (see `stats.ts`). */
+export const defaultRounds = 5;
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -621,7 +633,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       environment: await environment(pinning),
       scenarios,
       micro,
-      notes: [peersNote],
+      notes: [
+        peersNote,
+        ...(options.runs < minRoundsForVerdict
+          ? [
+              `verdicts need ${minRoundsForVerdict} rounds or more; with ${options.runs}, every goal's verdict is undecided ` +
+                `(a full run has ${defaultRounds}: \`--runs\` sets them).`,
+            ]
+          : []),
+      ],
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -15,11 +15,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { type CommandSpec, FileError, numberArgument, runAsMain, UsageError } from '../harness/command-line.ts';
 import { isMain } from '../harness/is-main.ts';
-import { type BenchOptions, type BenchReport, contenders, projectRoot, runBench, selectScenarios } from './harness.ts';
+import {
+  type BenchOptions,
+  type BenchReport,
+  contenders,
+  defaultRounds,
+  projectRoot,
+  runBench,
+  selectScenarios,
+} from './harness.ts';
 import { renderComparison } from './report/compare.ts';
 import { renderHtml } from './report/html.ts';
 import { colourStyle, plainStyle, renderReport } from './report/terminal.ts';
 import { scenarioSpecs } from './scenarios.ts';
+import { minRoundsForVerdict } from './stats.ts';
 
 export const benchCommand = {
   name: 'bench',
@@ -45,10 +54,16 @@ export const benchCommand = {
       multiple: true,
       help: 'only this model (repeatable or comma-separated); the raw baseline always runs',
     },
-    runs: { type: 'string', value: '<n>', help: 'runs per model per scenario (default 3; 1 with --quick)' },
+    runs: {
+      type: 'string',
+      value: '<n>',
+      help:
+        `rounds: each runs raw and every model once (default ${defaultRounds}; 1 with --quick);\n` +
+        `goals are judged from ${minRoundsForVerdict} rounds, below that every verdict is undecided`,
+    },
     quick: {
       type: 'boolean',
-      help: 'small sizes and 1 run, for a smoke test: about a minute on 2 cores\n(the full run takes about 250 s there)',
+      help: 'small sizes and 1 round, for a smoke test: about a minute on 2 cores, verdicts\nundecided (the full run takes about 7–8 minutes there)',
     },
     pin: {
       type: 'boolean',
@@ -176,7 +191,7 @@ if (isMain(import.meta.url)) {
       values.runs === undefined
         ? values.quick
           ? 1
-          : 3
+          : defaultRounds
         : numberArgument('--runs', values.runs, { integer: true, positive: true });
     const options: BenchOptions = {
       quick: values.quick ?? false,

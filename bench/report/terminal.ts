@@ -244,7 +244,7 @@ export function renderReport(report: BenchReport, style: Style): string {
   const env = report.environment;
   const header = style.dim(
     `Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.memoryGB} GB · commit ${env.gitCommit} · ` +
-      `${report.runs} run(s) per model, interleaved${report.quick ? ' · QUICK sizes' : ''}` +
+      `${report.runs} round(s), each running raw and every model once${report.quick ? ' · QUICK sizes' : ''}` +
       (env.pinning ? ` · ${env.pinning.note}` : ''),
   );
   const legend = style.dim(
