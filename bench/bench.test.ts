@@ -376,6 +376,18 @@ describe('the command line', () => {
     expect(benchLeftovers(dir)).toEqual([]);
   });
 
+  it('runs unpinned with --no-pin, and its report says the figures are noisier', async () => {
+    const dir = tempDir('bench-no-pin-');
+    const args = ['--quick', '--scenario', 'faults', '--model', 'raw', '--no-micro', '--no-pin', '--json'];
+    const output = await bench([...args, '--out', dir], dir);
+    expect(output.exitCode).toBe(0);
+    const printed = JSON.parse(output.stdout) as BenchReport;
+    expect(printed.environment.pinning).toEqual({
+      pinned: false,
+      note: 'not pinned (--no-pin): figures are noisier (the servers and the client share the cores)',
+    });
+  });
+
   it('on Ctrl-C stops its children, removes its work folder and exits 130', async () => {
     const tmp = tempDir('bench-interrupt-');
     const out = path.join(tmp, 'out');
