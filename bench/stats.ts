@@ -14,6 +14,7 @@
  * The resampling draws from a fixed, seeded PRNG, so the same samples always give the same interval
  * and a saved report can be checked by computing it again.
  */
+import { seededRandom } from '../poetry/random.ts';
 
 /** A ratio over paired rounds: the median, the 95% interval around it, and how many rounds it rests on. */
 export interface PairedRatio {
@@ -36,18 +37,6 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** mulberry32: a small, fast 32-bit PRNG; its only job here is to be the same every time for a seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** The `q` quantile of sorted values, by the nearest rank (an interval bound is always a value seen). */

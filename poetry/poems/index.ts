@@ -8,6 +8,7 @@
  * block of lines per seed and repeats it with `Buffer.fill`, so size costs a memory fill, not a loop.
  */
 import { readFileSync } from 'node:fs';
+import { seededRandom } from '../random.ts';
 
 export interface Poem {
   readonly title: string;
@@ -90,22 +91,10 @@ const words = [
 const blockBytes = 64 * 1024;
 const blocks = new Map<number, Buffer>();
 
-/** Deterministic 32-bit generator (mulberry32): the same seed always gives the same poem. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function verseBlock(seed: number): Buffer {
   const cached = blocks.get(seed);
   if (cached) return cached;
-  const random = randomSource(seed);
+  const random = seededRandom(seed);
   const lines: string[] = [];
   let size = 0;
   while (size < blockBytes) {

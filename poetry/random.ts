@@ -1,0 +1,15 @@
+/**
+ * A deterministic 32-bit generator (mulberry32): the same seed always gives the same numbers in
+ * [0, 1). Generated poems and the bench's bootstrap intervals both need that: a poem or a report
+ * made twice from the same seed is the same.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
