@@ -62,6 +62,15 @@ describe('the raw baseline', () => {
     await vi.waitFor(() => expect(stall.stats.closedByClient).toBe(1), { timeout: 2000 });
   });
 
+  it('types an address net will not even try (a port out of range) as BAD_ADDRESS, without rejecting', async () => {
+    const good = await world.fast(semaphore);
+    const { results } = await fetchPoems(rawClient, [{ host: '127.0.0.1', port: 70_000 }, good.address], {
+      timeoutMs: 5000,
+    });
+    expect(codesOf(results)).toEqual(['BAD_ADDRESS', undefined]);
+    expect(poemsOf(results)).toEqual([undefined, semaphore]);
+  });
+
   it('decodes a poem past the streaming threshold intact, a character split where it passes', async () => {
     // All 4-byte characters; the server sends the first part, ending inside one, and sends the rest
     // only once the client has read all of it: one read surely ends mid-character, past the threshold.

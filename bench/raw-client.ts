@@ -121,7 +121,13 @@ class Run {
 
   #startNext(): void {
     const index = this.#started++;
-    this.#inFlight[index] = new Download(this, index, this.#addresses[index]!);
+    const address = this.#addresses[index]!;
+    try {
+      this.#inFlight[index] = new Download(this, index, address);
+    } catch (error) {
+      // `getPoems` never rejects: an address `net` will not even try is that poem's typed error.
+      this.settle(index, { ok: false, address: formatAddress(address), error: toPoetryError(error, address) });
+    }
   }
 
   /** Ends every download in flight and every one not started yet with `CANCELLED`. */
@@ -161,9 +167,16 @@ class Download extends net.Socket {
     this.on('end', this.#onEnd);
     this.on('error', this.#onError);
     if (run.onEvent) this.once('connect', this.#onConnect);
+    // Connect first: an address `net` refuses at once (a port out of range) throws here, before a
+    // timer exists that would be left behind; the handle `net` made for it is closed.
+    try {
+      this.connect(address.port, address.host);
+    } catch (error) {
+      this.destroy();
+      throw error;
+    }
     this.#timer =
       run.timeoutMs === undefined ? undefined : setLongTimeout<Download>(Download.#timedOut, run.timeoutMs, this);
-    this.connect(address.port, address.host);
   }
 
   /** The caller cancelled: hang up now. */
