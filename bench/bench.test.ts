@@ -239,7 +239,7 @@ describe('goals', () => {
   const ratio = (median: number, low: number, high: number) => ({ median, low, high, rounds: 5 });
   const goal: Goal = { atMost: 1.25, on: ['wall', 'cpu'], why: 'a test', judged: ['reactor', 'lazy'] };
 
-  it('holds the five runtime models to issue 14: many-fast within 1.25× in wall and CPU, many-slow within 1.10× wall', () => {
+  it('holds the five runtime models to their goals: many-fast within 1.25× in wall and CPU, many-slow within 1.10× wall', () => {
     const goals = Object.fromEntries(
       scenarioSpecs(false).flatMap((spec) => (spec.goal ? [[spec.name, spec.goal]] : [])),
     );

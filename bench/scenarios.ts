@@ -80,14 +80,14 @@ const runtimeModels = ['reactor', 'deferred', 'generators', 'actors', 'lazy'];
 const fastGoal: Goal = {
   atMost: 1.25,
   on: ['wall', 'cpu'],
-  why: 'issue 14: a runtime may cost a quarter more than the leanest correct client, in time and in CPU',
+  why: 'a runtime may cost a quarter more than the leanest correct client, in time and in CPU',
   judged: runtimeModels,
 };
 
 const slowGoal: Goal = {
   atMost: 1.1,
   on: ['wall'],
-  why: 'issue 14: waiting on slow servers leaves a runtime little excuse to cost more than a tenth',
+  why: 'waiting on slow servers leaves a runtime little excuse to cost more than a tenth',
   judged: runtimeModels,
 };
 
