@@ -20,6 +20,7 @@ import {
   type Parsed,
   type Run,
   runAsMain,
+  type StopReason,
   UsageError,
 } from './command-line.ts';
 import { isMain } from './is-main.ts';
@@ -184,7 +185,7 @@ async function poetry(parsed: Parsed<typeof options>, run: Run): Promise<number>
   });
   const elapsedMs = performance.now() - started;
   // The reader asked for no more: not even the list of downloads that were cancelled for it.
-  if (run.signal.reason === 'stdout closed') return 0;
+  if (run.signal.reason === ('stdout closed' satisfies StopReason)) return 0;
   if (json) run.out(`${jsonDocument(model, results, elapsedMs)}\n`);
   else printResults(results, elapsedMs, run);
   return results.every((result) => result.ok) ? 0 : 1;

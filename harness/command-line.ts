@@ -216,17 +216,18 @@ export function numberArgument(flag: string, text: string, rule: NumberRule): nu
   return value;
 }
 
+/** Why the runner aborted a run's signal: its reason, as commands that must tell them apart read it. */
+export type StopReason = 'interrupted' | 'stdout closed';
+
 /** What a running command gets from the runner. */
 export interface Run {
-  /** Aborted by Ctrl-C or a closed stdout: stop the work, clean up, and return. */
+  /** Aborted by Ctrl-C or a closed stdout, with a `StopReason`: stop the work, clean up, and return. */
   readonly signal: AbortSignal;
   /** Writes to stdout; once stdout is closed, writes nothing. */
   out(text: string): void;
   /** Writes to stderr; once stderr is closed, writes nothing. */
   err(text: string): void;
 }
-
-type Outcome = 'interrupted' | 'stdout closed';
 
 /**
  * Runs a command by the conventions above. `main` returns the exit code it wants; the runner
@@ -238,8 +239,8 @@ export async function runCommand<O extends OptionSpecs>(
   main: (parsed: Parsed<O>, run: Run) => Promise<number> | number,
 ): Promise<number> {
   const stop = new AbortController();
-  let outcome: Outcome | undefined;
-  const end = (why: Outcome) => {
+  let outcome: StopReason | undefined;
+  const end = (why: StopReason) => {
     outcome ??= why;
     stop.abort(why);
   };

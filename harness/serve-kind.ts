@@ -1,8 +1,7 @@
 /**
  * What one kind of server needs to join `npm run serve`: its options (each with its help line),
- * how many consecutive ports it takes, and how to start it. It lives apart from `serve.ts` (which
- * runs on import) so that a server written elsewhere, a proxy say, can define its `ServeKind` next
- * to itself; `serve.ts` then lists it.
+ * how many consecutive ports it takes, and how to start it. The kinds themselves, the plain servers
+ * and the reactor's caching proxy alike, are listed in `serve.ts`.
  */
 
 import type { ListenOptions } from '../poetry/servers/server.ts';

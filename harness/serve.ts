@@ -3,8 +3,8 @@
  * by hand (`nc 127.0.0.1 PORT` prints a poem) or running the classic trio the series' clients expect.
  *
  * Each kind is one entry in `serveKinds`: its options (each with its help line) and how to start
- * it. A new kind — a caching proxy, say — is a `ServeKind` (see `serve-kind.ts`) written
- * beside its server, plus one line in that table. The kind comes first on the command line, so its
+ * it. A new kind is a `ServeKind` (see `serve-kind.ts`) in that table; the caching proxy's is here
+ * too, since the proxy is a reactor program, not a plain server. The kind comes first on the command line, so its
  * options are read and its `--help` printed by the shared `command-line.ts`, like every command's.
  * Every kind prints the address it bound on stdout and logs one line per connection on stderr. It
  * stops cleanly, removing its `--pid-file`, on SIGTERM (exit 0), Ctrl-C (130) or a closed stdout
@@ -28,7 +28,7 @@ import {
   transforms,
 } from '../poetry/servers/index.ts';
 import { startProxyServer } from '../reactor/proxy.ts';
-import { type CommandSpec, FileError, helpText, type Run, runCommand } from './command-line.ts';
+import { type CommandSpec, FileError, helpText, type Run, runCommand, type StopReason } from './command-line.ts';
 import { isMain } from './is-main.ts';
 import {
   numberOption,
@@ -298,7 +298,8 @@ function stopRequested(signal: AbortSignal): Promise<string> {
       resolve(reason);
     };
     const onTerm = () => stop('SIGTERM');
-    const onAbort = () => stop(signal.reason === 'interrupted' ? 'SIGINT' : String(signal.reason));
+    const onAbort = () =>
+      stop(signal.reason === ('interrupted' satisfies StopReason) ? 'SIGINT' : String(signal.reason));
     if (signal.aborted) return onAbort();
     process.on('SIGTERM', onTerm);
     signal.addEventListener('abort', onAbort);
