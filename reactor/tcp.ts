@@ -279,7 +279,15 @@ class TCPConnection implements LibuvDescriptor, Transport {
     this.#phase = 'lost';
     this.#timeout?.cancel();
     this.#timeout = undefined;
-    if (!this.#socket.destroyed) this.#socket.destroy();
+    if (this.#socket.destroyed) {
+      // Closed already.
+    } else if (this.#ended && reason === connectionDone) {
+      // The peer has sent its FIN: answering with ours (the socket then closes itself) costs the
+      // kernel far less than close() on a half-open socket, as the bench's Cost figures show.
+      this.#socket.end();
+    } else {
+      this.#socket.destroy();
+    }
     if (phase === 'connecting') {
       this.#connector?.failed(
         reason instanceof ConnectError ? reason : new ConnectError(reason.message, { cause: reason }),
