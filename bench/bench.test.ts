@@ -95,7 +95,15 @@ describe('a quick run of every registered model', () => {
     const judged = ['reactor', 'lazy'];
     const withGoal: ScenarioResult = {
       ...classic,
-      goal: { atMost: 1.25, on: ['wall', 'cpu'], why: 'a test', judged },
+      goal: {
+        limits: [
+          { measure: 'wall', atMost: 1.25 },
+          { measure: 'cpu', atMost: 1.25 },
+          { measure: 'rss', atMost: 1.2 },
+        ],
+        why: 'a test',
+        judged,
+      },
       rows: classic.rows.map((row) =>
         row.contender === 'raw'
           ? row
@@ -104,14 +112,17 @@ describe('a quick run of every registered model', () => {
               paired: {
                 wall: { median: 1.1, low: 1.05, high: 1.2, rounds: 5 },
                 cpu: { median: 1.3, low: 1.26, high: 1.4, rounds: 5 },
+                rss: { median: 1.15, low: 1.12, high: 1.18, rounds: 5 },
               },
               ...(judged.includes(row.contender) && { verdict: 'not met' as const }),
             },
       ),
     };
     const text = renderScenario(withGoal, plainStyle);
-    expect(text).toContain('goal ≤ 1.25× wall+CPU');
-    expect(text).toMatch(/^reactor .*1\.10× \[1\.05–1\.20\]\*? +1\.30× \[1\.26–1\.40\]\*? +not met$/m);
+    expect(text).toContain('goal ≤ 1.25× wall+CPU, 1.20× RSS');
+    expect(text).toMatch(
+      /^reactor .*1\.10× \[1\.05–1\.20\]\*? +1\.30× \[1\.26–1\.40\]\*? +1\.15× \[1\.12–1\.18\]\*? +not met$/m,
+    );
     expect(text).toMatch(/not met: reactor, lazy/);
     for (const other of models.filter((model) => !judged.includes(model.name))) {
       expect(text).toMatch(new RegExp(`^${other.name} .* not judged$`, 'm'));
@@ -237,19 +248,33 @@ describe('pinning', () => {
 
 describe('goals', () => {
   const ratio = (median: number, low: number, high: number) => ({ median, low, high, rounds: 5 });
-  const goal: Goal = { atMost: 1.25, on: ['wall', 'cpu'], why: 'a test', judged: ['reactor', 'lazy'] };
+  const wallAndCpu: Goal = {
+    limits: [
+      { measure: 'wall', atMost: 1.25 },
+      { measure: 'cpu', atMost: 1.25 },
+    ],
+    why: 'a test',
+    judged: ['reactor', 'lazy'],
+  };
 
-  it('holds the five runtime models to their goals: many-fast within 1.25× in wall and CPU, many-slow within 1.10× wall', () => {
+  it('holds the five runtime models to their goals: many-fast within 1.25× in wall and CPU and 1.20× in peak RSS, many-slow within 1.10× wall', () => {
     const goals = Object.fromEntries(
       scenarioSpecs(false).flatMap((spec) => (spec.goal ? [[spec.name, spec.goal]] : [])),
     );
     const five = ['reactor', 'deferred', 'generators', 'actors', 'lazy'];
     expect(Object.keys(goals)).toEqual(['many-slow', 'many-slow-5000', 'many-fast', 'many-fast-limited']);
     for (const name of ['many-fast', 'many-fast-limited']) {
-      expect(goals[name]).toMatchObject({ atMost: 1.25, on: ['wall', 'cpu'], judged: five });
+      expect(goals[name]).toMatchObject({
+        limits: [
+          { measure: 'wall', atMost: 1.25 },
+          { measure: 'cpu', atMost: 1.25 },
+          { measure: 'rss', atMost: 1.2 },
+        ],
+        judged: five,
+      });
     }
     for (const name of ['many-slow', 'many-slow-5000']) {
-      expect(goals[name]).toMatchObject({ atMost: 1.1, on: ['wall'], judged: five });
+      expect(goals[name]).toMatchObject({ limits: [{ measure: 'wall', atMost: 1.1 }], judged: five });
     }
     const slow = scenarioSpecs(false).filter((spec) => spec.name.startsWith('many-slow'));
     expect(slow.map((spec) => [spec.tasks[0]!.count, spec.descriptors])).toEqual([
@@ -258,12 +283,23 @@ describe('goals', () => {
     ]);
   });
 
-  it('judges every measure the goal names on its interval: both met, either beyond, or one straddling', () => {
-    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.2, 1.1, 1.25) }, goal)).toBe('met');
-    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.3, 1.26, 1.4) }, goal)).toBe('not met');
-    expect(judge({ wall: ratio(1.2, 1.15, 1.3), cpu: ratio(1.1, 1.05, 1.2) }, goal)).toBe('undecided');
+  it('judges every measure the goal limits on its interval: both met, either beyond, or one straddling', () => {
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.2, 1.1, 1.25) }, wallAndCpu)).toBe('met');
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.3, 1.26, 1.4) }, wallAndCpu)).toBe('not met');
+    expect(judge({ wall: ratio(1.2, 1.15, 1.3), cpu: ratio(1.1, 1.05, 1.2) }, wallAndCpu)).toBe('undecided');
     // A goal on wall time alone is not moved by CPU.
-    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(2, 2, 2) }, { ...goal, on: ['wall'] })).toBe('met');
+    const wallOnly: Goal = { ...wallAndCpu, limits: [{ measure: 'wall', atMost: 1.25 }] };
+    expect(judge({ wall: ratio(1.1, 1.05, 1.2), cpu: ratio(2, 2, 2) }, wallOnly)).toBe('met');
+  });
+
+  it('holds each measure to its own limit: peak RSS at 1.20× while time may reach 1.25×', () => {
+    const withRss: Goal = { ...wallAndCpu, limits: [...wallAndCpu.limits, { measure: 'rss', atMost: 1.2 }] };
+    const fast = { wall: ratio(1.1, 1.05, 1.2), cpu: ratio(1.1, 1.05, 1.2) };
+    expect(judge({ ...fast, rss: ratio(1.15, 1.1, 1.19) }, withRss)).toBe('met');
+    expect(judge({ ...fast, rss: ratio(1.23, 1.21, 1.24) }, withRss)).toBe('not met');
+    expect(judge({ ...fast, rss: ratio(1.2, 1.15, 1.22) }, withRss)).toBe('undecided');
+    // A report from before peak RSS was paired cannot meet a goal on it.
+    expect(judge(fast, withRss)).toBe('undecided');
   });
 });
 

@@ -100,6 +100,8 @@ export interface Figures {
 export interface Paired {
   readonly wall: PairedRatio;
   readonly cpu: PairedRatio;
+  /** Peak RSS; reports from before it was paired have only wall and CPU. */
+  readonly rss?: PairedRatio;
 }
 
 export interface Row {
@@ -410,16 +412,22 @@ function versusRaw(row: Row, raw: Row): Row {
   };
   const wall = paired((sample) => sample.wallMs);
   const cpu = paired((sample) => sample.cpuMs);
+  const rss = paired((sample) => sample.maxRssMB);
   return {
     ...row,
     vsRaw: row.median!.wallMs / raw.median!.wallMs,
-    ...(wall && cpu && { paired: { wall, cpu } }),
+    ...(wall && cpu && rss && { paired: { wall, cpu, rss } }),
   };
 }
 
-/** A judged model against a goal: every measure the goal names, each judged on its interval. */
+/** A judged model against a goal: every measure the goal limits, each judged on its interval. */
 export function judge(paired: Paired, goal: Goal): Verdict {
-  return combine(goal.on.map((measure) => verdict(paired[measure], goal.atMost)));
+  return combine(
+    goal.limits.map(({ measure, atMost }) => {
+      const ratio = paired[measure];
+      return ratio ? verdict(ratio, atMost) : 'undecided';
+    }),
+  );
 }
 
 /** The row, with its verdict when the scenario's goal judges it and it has paired ratios. */

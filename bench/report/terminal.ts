@@ -7,6 +7,7 @@
 
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
+import type { Goal, GoalMeasure } from '../scenarios.ts';
 import { minRoundsForVerdict, type PairedRatio } from '../stats.ts';
 
 export interface Style {
@@ -71,7 +72,20 @@ interface Column {
   readonly text?: (row: Row) => string | undefined;
 }
 
-const measureName = (measure: 'wall' | 'cpu') => (measure === 'cpu' ? 'CPU' : 'wall');
+const measureName = (measure: GoalMeasure) => ({ wall: 'wall', cpu: 'CPU', rss: 'RSS' })[measure];
+
+/** A goal's limits, those with one bound together: `1.25× wall+CPU, 1.20× RSS`. */
+export function goalLimits(goal: Goal, join = '+'): string {
+  const bounds = [...new Set(goal.limits.map((limit) => limit.atMost))];
+  return bounds
+    .map((atMost) => {
+      const measures = goal.limits
+        .filter((limit) => limit.atMost === atMost)
+        .map((limit) => measureName(limit.measure));
+      return `${atMost.toFixed(2)}× ${measures.join(join)}`;
+    })
+    .join(', ');
+}
 
 /** A paired ratio with its 95% interval: `1.23× [1.20–1.27]`. */
 export const interval = (ratio: PairedRatio) =>
@@ -117,10 +131,19 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
       text: (row) => row.paired && interval(row.paired.cpu),
     },
   );
+  if (scenario.goal?.limits.some((limit) => limit.measure === 'rss')) {
+    columns.push({
+      title: '× raw RSS [95%]',
+      value: (row) => row.paired?.rss?.median,
+      format: ratio,
+      better: 'lower',
+      text: (row) => row.paired?.rss && interval(row.paired.rss),
+    });
+  }
   if (scenario.goal) {
     const goal = scenario.goal;
     columns.push({
-      title: `goal ≤ ${goal.atMost.toFixed(2)}× ${goal.on.map(measureName).join('+')}`,
+      title: `goal ≤ ${goalLimits(goal)}`,
       value: () => undefined,
       format: ratio,
       better: 'none',
@@ -175,7 +198,7 @@ export function goalVerdict(scenario: ScenarioResult): string | undefined {
   });
   const few = scenario.rows.some((row) => row.paired && row.paired.wall.rounds < minRoundsForVerdict);
   return (
-    `goal: ${goal.judged.join(', ')} within ${goal.atMost.toFixed(2)}× the raw baseline's ${goal.on.map(measureName).join(' and ')} ` +
+    `goal: ${goal.judged.join(', ')} within ${goalLimits(goal, ' and ')} of the raw baseline's ` +
     `(${goal.why}), judged on the 95% interval of the paired per-round ratios — ${byVerdict.join('; ') || 'none judged'}` +
     (few ? `; verdicts need ${minRoundsForVerdict} rounds or more, so these are undecided` : '')
   );
