@@ -1,6 +1,7 @@
 /**
  * The process runtime: Erlang's processes, mailboxes, selective receive, links, monitors, exit
- * signals and registered names, run cooperatively on Node's event loop.
+ * signals, registered names and ports (outside resources owned by a process and closed with it),
+ * run cooperatively on Node's event loop.
  *
  * A process is a generator. `receive` is a small iterator the body delegates to (`yield*`), so a
  * message is handed to the body as the value of the `yield` — no Promise per message, no closure
@@ -164,6 +165,8 @@ class Proc {
   watchers: Few<Monitor> | null = null;
   /** Monitors this process holds, by ref, with the process they watch (for `demonitor`). */
   watching: Map<Ref, Monitor> | null = null;
+  /** The ports it owns, closed by the runtime when it ends. */
+  ports: Few<Port> | null = null;
   onExit: ((reason: ExitReason, value: unknown) => void) | null = null;
 
   constructor(start: ProcessStart) {
@@ -247,7 +250,7 @@ function runTurn(): void {
   if (runHead < runQueue.length) {
     runQueue = runQueue.slice(runHead);
     runHead = 0;
-    setImmediate(runTurn);
+    settled.then(runTurn);
   } else {
     runQueue.length = 0;
     runHead = 0;
@@ -339,6 +342,12 @@ function terminate(p: Proc, reason: ExitReason, value: unknown, crashed: boolean
   // Directly visible resources first: the name is free before anyone hears of the death.
   if (p.name !== undefined) names.delete(p.name);
   if (crashed && !isNormalExit(reason)) crashReporter({ pid: p.pid, name: p.name, reason });
+  // Its ports close before anyone hears of the death: whoever reacts to it finds the sockets shut.
+  if (p.ports !== null) {
+    const ports = p.ports;
+    p.ports = null;
+    for (const port of ports) ownerEnded(port, reason);
+  }
   if (p.links !== null) {
     const links = p.links;
     p.links = null;
@@ -838,6 +847,86 @@ function kill(target: Proc, reason: ExitReason): void {
     target.patterns = null;
     enqueue(target);
   }
+}
+
+// ---------------------------------------------------------------- ports
+
+/** What the runtime asks of a port's driver: to close what it holds when the port's owner ends. */
+export interface PortDriver {
+  ownerEnded(reason: ExitReason): void;
+}
+
+// Set by Port's static block, like `procOf`: only this module sees a port's owner.
+let ownerOf: (port: Port) => Proc | null;
+let detach: (port: Port) => PortDriver | null;
+
+/**
+ * A port, as in BEAM: not a process but an outside resource (a socket) owned by one, and linked to
+ * it. Its driver tells the owner what happens as messages (`portSend`); the owner works it through
+ * its driver; and when the owner ends, for any reason, the runtime has the driver close it. No
+ * mailbox, no body, no turn of its own. Frozen, comparable with `===`, and safe in messages.
+ */
+export class Port<D extends PortDriver = PortDriver> {
+  readonly id: number;
+  // Both cleared when the port closes, so a Port kept in some message holds nothing open.
+  #owner: Proc | null;
+  #driver: D | null;
+
+  constructor(owner: Proc, driver: D) {
+    this.id = ++lastPort;
+    this.#owner = owner;
+    this.#driver = driver;
+    Object.freeze(this);
+  }
+
+  toString(): string {
+    return `#Port<0.${this.id}>`;
+  }
+
+  /** The driver while the port is open, else null. */
+  get driver(): D | null {
+    return this.#driver;
+  }
+
+  static {
+    ownerOf = (port) => port.#owner;
+    detach = (port) => {
+      const driver = port.#driver;
+      port.#driver = null;
+      port.#owner = null;
+      return driver;
+    };
+  }
+}
+let lastPort = 0;
+
+/** Its owner ended: the port closes, and its driver closes what it holds. */
+function ownerEnded(port: Port, reason: ExitReason): void {
+  detach(port)?.ownerEnded(reason);
+}
+
+/** Opens a port owned by (and linked to) the running process, worked by `driver`. */
+export function openPort<D extends PortDriver>(driver: D): Port<D> {
+  const owner = running('openPort');
+  const port = new Port(owner, driver);
+  owner.ports = withOne(owner.ports, port);
+  return port;
+}
+
+/** Closes a port from its driver's side (the driver has closed what it held): unlinked, and silent from now on. */
+export function closePort(port: Port): void {
+  const owner = ownerOf(port);
+  if (owner === null) return;
+  if (owner.ports !== null) owner.ports = without(owner.ports, port);
+  detach(port);
+}
+
+/** A message from a port's driver to its owner, frozen; dropped once the port is closed. */
+export function portSend(port: Port, message: unknown): void {
+  const owner = ownerOf(port);
+  if (owner === null) return;
+  freezeMessage(message);
+  deliver(owner, message);
 }
 
 // ---------------------------------------------------------------- monitors

@@ -1,66 +1,66 @@
 /**
- * A passive TCP socket as a process, after Erlang's ports and `gen_tcp` with `{active, false}`.
+ * A passive TCP socket as a port, after Erlang's ports and `gen_tcp` with `{active, false}`.
  *
- * The socket lives inside its own port process, linked to the process that opened it (its owner).
- * The port traps exits: when its owner ends for any reason, even `normal`, it closes the socket,
- * which is how a killed or crashed download never leaves a socket open.
+ * As in BEAM, a port is not a process: the socket is a runtime port (`openPort`) owned by, and
+ * linked to, the process that connected it. When its owner ends for any reason, even `normal`, the
+ * runtime has the driver close the socket, which is how a killed or crashed download never leaves a
+ * socket open. (This was once a port process of its own, trapping its owner's exit: one more
+ * process, link and exit message per download, for nothing the runtime cannot do itself.)
  *
  * As in Erlang, where `gen_tcp:recv` is a `port_control` call into the inet driver and the data
  * comes back as a message, the owner's requests (`ask`, `write`, `close`) go straight to the port's
- * driver — the Node socket and its read state — instead of through the port's mailbox, and every
- * answer is one message: `tcp` with a chunk, `tcp_closed`, or `tcp_error`. The driver reads ahead
- * at most one chunk: when a chunk arrives that nobody has asked for, the Node socket is paused until
- * the owner asks. So the owner reads with a blocking-style loop, and its own `receive … after` is
- * the timeout. (An owner that keeps asking never sees the socket paused, which spares Node's
- * pause/resume ticks; routing each request and each socket event through the port's mailbox as
- * well doubled the messages per download. Together they made the client twice raw's CPU.)
+ * driver — the Node socket and its read state — and every answer is one message: `tcp` with a
+ * chunk, `tcp_closed`, or `tcp_error`. The driver reads ahead at most one chunk: when a chunk
+ * arrives that nobody has asked for, the Node socket is paused until the owner asks. So the owner
+ * reads with a blocking-style loop, and its own `receive … after` is the timeout. (An owner that
+ * keeps asking never sees the socket paused, which spares Node's pause/resume ticks.)
  */
 import net from 'node:net';
 import type { Address } from '../poetry/contract.ts';
 import {
-  exit,
-  isExit,
-  type Pid,
-  type ProcessBody,
+  closePort,
+  openPort,
+  type Port,
+  type PortDriver,
+  portSend,
   type Receive,
+  type ReceiveOptions,
   receive,
   type Suspend,
-  self,
-  send,
-  spawnLink,
   TIMEOUT,
   type Timeout,
-  trapExits,
-  unlink,
 } from './runtime.ts';
 
-/** What the owner hears from its socket. `socket` is the port's Pid, so several sockets can be told apart. */
-export type TcpMessage =
-  | { readonly type: 'tcp'; readonly socket: Pid; readonly data: Buffer }
-  | { readonly type: 'tcp_closed'; readonly socket: Pid }
-  | { readonly type: 'tcp_error'; readonly socket: Pid; readonly error: Error };
+/** A socket, as its owner holds it: the port. Messages name it, so several sockets can be told apart. */
+export type Socket = Port<Driver>;
 
-type Connected = { readonly type: 'tcp_connected'; readonly socket: Pid };
+/** What the owner hears from its socket. */
+export type TcpMessage =
+  | { readonly type: 'tcp'; readonly socket: Socket; readonly data: Buffer }
+  | { readonly type: 'tcp_closed'; readonly socket: Socket }
+  | { readonly type: 'tcp_error'; readonly socket: Socket; readonly error: Error };
+
+type Connected = { readonly type: 'tcp_connected'; readonly socket: Socket };
 
 /**
  * The port's driver: the Node socket and the chunks read but not yet asked for. Its socket
  * callbacks and the owner's calls run between process turns, on the one thread, as a driver's do.
  */
-class Driver {
-  readonly #port: Pid;
-  readonly #owner: Pid;
+class Driver implements PortDriver {
+  readonly port: Socket;
   /** The owner's pattern for this socket's answers, made once rather than per `recv`. */
   readonly isAnswer: (message: unknown) => message is TcpMessage;
   readonly #socket: net.Socket;
-  readonly #unasked: TcpMessage[] = [];
+  /** Made for the first chunk that arrives before it is asked for (with a fast owner, never). */
+  #unasked: TcpMessage[] | null = null;
   #asked = 0;
   /** After `tcp_closed` or `tcp_error`, every further request gets the same answer. */
   #final: TcpMessage | undefined = undefined;
   #connected = false;
 
-  constructor(port: Pid, owner: Pid, address: Address) {
-    this.#port = port;
-    this.#owner = owner;
+  constructor(address: Address) {
+    const port = openPort(this);
+    this.port = port;
     this.isAnswer = (message: unknown): message is TcpMessage => isFrom(message, port);
     // Half-open allowed: the peer's end is an answer to the owner, who decides when to close (and
     // may still write, as the raw transform protocol does); Node would otherwise shut our side at once.
@@ -90,51 +90,64 @@ class Driver {
   }
 
   /**
-   * Closes the socket. After the peer's FIN, by answering with ours: the socket then closes itself,
-   * which costs the kernel far less than close() on a half-open socket (see the README's Cost).
+   * Closes the socket and the port. After the peer's FIN, by answering with ours: the socket then
+   * closes itself, which costs the kernel far less than close() on a half-open socket (see the README's Cost).
    */
   close(): void {
-    if (this.#final?.type !== 'tcp_closed') this.#socket.destroy();
-    else if (!this.#socket.writableEnded) this.#socket.end();
+    closePort(this.port);
+    this.#closeSocket();
+  }
+
+  /** The port's owner ended, for whatever reason: the socket goes with it. */
+  ownerEnded(): void {
+    this.#closeSocket();
   }
 
   onConnect(): void {
     this.#connected = true;
-    send(this.#owner, { type: 'tcp_connected', socket: this.#port } satisfies Connected);
+    portSend(this.port, Object.freeze({ type: 'tcp_connected', socket: this.port } satisfies Connected));
   }
 
   onData(data: Buffer): void {
-    const chunk: TcpMessage = { type: 'tcp', socket: this.#port, data };
+    const chunk: TcpMessage = Object.freeze({ type: 'tcp', socket: this.port, data });
     // Nothing waits unasked while the owner is asking, so an asked-for chunk goes straight out.
     if (this.#asked > 0) {
       this.#asked--;
-      send(this.#owner, chunk);
+      portSend(this.port, chunk);
       return;
     }
     // Passive: a chunk nobody asked for waits here and stops the flow until the owner asks.
-    this.#unasked.push(chunk);
+    if (this.#unasked === null) this.#unasked = [chunk];
+    else this.#unasked.push(chunk);
     this.#socket.pause();
   }
 
   onEnd(): void {
-    this.#final ??= { type: 'tcp_closed', socket: this.#port };
+    this.#final ??= Object.freeze({ type: 'tcp_closed', socket: this.port });
     this.#answer();
   }
 
   onError(error: Error): void {
-    this.#final ??= { type: 'tcp_error', socket: this.#port, error };
+    this.#final ??= Object.freeze({ type: 'tcp_error', socket: this.port, error });
     if (this.#connected) {
       this.#answer();
       return;
     }
     // A failed connect is the answer to `connect` itself, asked or not; the port has nothing left to do.
-    send(this.#owner, this.#final);
-    exit(this.#port, CLOSE);
+    portSend(this.port, this.#final);
+    this.close();
+  }
+
+  #closeSocket(): void {
+    if (this.#final?.type !== 'tcp_closed') this.#socket.destroy();
+    else if (!this.#socket.writableEnded) this.#socket.end();
   }
 
   #answer(): void {
-    while (this.#asked > 0 && (this.#unasked.length > 0 || this.#final !== undefined)) {
-      send(this.#owner, this.#unasked.shift() ?? (this.#final as TcpMessage));
+    while (this.#asked > 0) {
+      const next = this.#unasked?.shift() ?? this.#final;
+      if (next === undefined) break;
+      portSend(this.port, next);
       this.#asked--;
     }
     if (this.#asked > 0 && this.#final === undefined) this.#socket.resume();
@@ -161,80 +174,59 @@ function errorListener(this: DriverSocket, error: Error): void {
   this[DRIVER].onError(error);
 }
 
-/** Each live port's driver, by the port's Pid (the socket handle the owner holds). */
-const drivers = new Map<Pid, Driver>();
-
-/** The reason the port is stopped with by `close` (it traps exits, so it arrives as an `EXIT`). */
-const CLOSE = 'close';
+/** `receive`'s options for `after` ms; the one for no time limit is shared. */
+const FOREVER: ReceiveOptions = Object.freeze({});
+function within(after: number | undefined): ReceiveOptions {
+  return after === undefined ? FOREVER : { after };
+}
 
 /**
- * Connects to `address` from the running process; returns the socket (its port's Pid), or
- * `TIMEOUT` when not connected within `after` ms. A refused or failed connect throws its error.
+ * Connects to `address` from the running process, which owns the socket; returns the socket, or
+ * `TIMEOUT` (the socket closed) when not connected within `after` ms. A refused or failed connect
+ * throws its error.
  */
-export function* connect(address: Address, after?: number): Generator<Suspend, Pid | Timeout, unknown> {
-  const owner = self();
-  const socket = spawnLink(() => port(owner, address));
-  const answer = yield* receive(
-    (m: unknown): m is Connected | TcpMessage => isFrom(m, socket),
-    after === undefined ? {} : { after },
-  );
-  if (answer === TIMEOUT) return TIMEOUT;
+export function* connect(address: Address, after?: number): Generator<Suspend, Socket | Timeout, unknown> {
+  const driver = new Driver(address);
+  const isConnectAnswer: (m: unknown) => m is Connected | TcpMessage = driver.isAnswer;
+  const answer = yield* receive(isConnectAnswer, within(after));
+  if (answer === TIMEOUT) {
+    driver.close();
+    return TIMEOUT;
+  }
   if (answer.type === 'tcp_error') throw answer.error;
-  return socket;
+  return driver.port;
 }
 
 /** Asks for the next chunk, delivered later as one `TcpMessage` (Erlang's `{active, once}`). */
-export function ask(socket: Pid): void {
-  drivers.get(socket)?.ask();
+export function ask(socket: Socket): void {
+  socket.driver?.ask();
 }
 
 /**
  * Blocking-style read, used as `yield* recv(socket, after)`: the next chunk, `tcp_closed`,
  * `tcp_error`, or `TIMEOUT` after `after` ms. (On a closed socket it waits for the timeout.)
  */
-export function recv(socket: Pid, after?: number): Receive<TcpMessage | Timeout> {
-  const driver = drivers.get(socket);
+export function recv(socket: Socket, after?: number): Receive<TcpMessage | Timeout> {
+  const driver = socket.driver;
   driver?.ask();
   const isAnswer = driver?.isAnswer ?? ((m: unknown): m is TcpMessage => isFrom(m, socket));
-  return receive(isAnswer, after === undefined ? {} : { after });
+  return receive(isAnswer, within(after));
 }
 
-export function write(socket: Pid, data: Buffer): void {
-  drivers.get(socket)?.write(data);
+export function write(socket: Socket, data: Buffer): void {
+  socket.driver?.write(data);
 }
 
 /** Half-close: no more writes from us; reading goes on until the peer closes. */
-export function shutdownWrite(socket: Pid): void {
-  drivers.get(socket)?.shutdownWrite();
+export function shutdownWrite(socket: Socket): void {
+  socket.driver?.shutdownWrite();
 }
 
-/** Closes the socket at once and stops its port (closing a closed socket does nothing, as in Erlang). */
-export function close(socket: Pid): void {
-  const driver = drivers.get(socket);
-  if (driver === undefined) return;
-  driver.close();
-  // Unlinked first, so the owner's own end later is not one more signal for a port already closing.
-  unlink(socket);
-  exit(socket, CLOSE);
+/** Closes the socket at once (closing a closed socket does nothing, as in Erlang). */
+export function close(socket: Socket): void {
+  socket.driver?.close();
 }
 
-function isFrom(message: unknown, socket: Pid): boolean {
+function isFrom(message: unknown, socket: Socket): boolean {
   return typeof message === 'object' && message !== null && (message as { socket?: unknown }).socket === socket;
-}
-
-/** The port process: opens the socket, then only waits for its owner's end (or `close`) to close it. */
-function* port(owner: Pid, address: Address): ProcessBody {
-  trapExits(true);
-  const me = self();
-  const driver = new Driver(me, owner, address);
-  drivers.set(me, driver);
-  try {
-    for (;;) {
-      const message = yield* receive(isExit);
-      if (message.from === owner || message.reason === CLOSE) return;
-    }
-  } finally {
-    drivers.delete(me);
-    driver.close();
-  }
 }
