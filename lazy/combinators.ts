@@ -571,7 +571,9 @@ class ConcurrentMap<A, B> implements Puller<B> {
         if (this.#closed || this.#failure) return;
         this.#settled.set(index, value);
         this.#fill();
-        this.#signal();
+        // Only the result the consumer is waiting for wakes it: with thousands running, most
+        // settle ahead of their turn, and a wake that finds nothing to take is wasted work.
+        if (index === this.#next) this.#signal();
       },
       (error: unknown) => {
         this.#running -= 1;

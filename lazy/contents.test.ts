@@ -78,6 +78,22 @@ describe('contents(address)', () => {
     expect(chunks.join('')).toBe(text);
   });
 
+  it('decodes 2-, 3- and 4-byte characters cut after any of their bytes', async () => {
+    const text = 'aé€😀b'.repeat(3);
+    const server = await serve(startSlowServer({ poem: text, numBytes: 1, delay: 0.002 }));
+    const chunks = await toArray(contents(server.address));
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.join('')).toBe(text);
+  });
+
+  it('a character whose start waited for its rest fails with BAD_ENCODING when the rest is not one', async () => {
+    // 0xe2 0x82 begins '€'; 'A' cannot finish it.
+    const server = await serve(
+      startSlowServer({ poem: Buffer.from([0x61, 0xe2, 0x82, 0x41]), numBytes: 1, delay: 0.002 }),
+    );
+    await expect(toArray(contents(server.address))).rejects.toMatchObject({ code: 'BAD_ENCODING' });
+  });
+
   it('fails with typed errors from next(): refused, reset, bad UTF-8', async () => {
     const codeOf = (error: unknown) => (error instanceof PoetryError ? error.code : String(error));
     const failure = (address: Parameters<typeof contents>[0]) =>

@@ -6,7 +6,8 @@
  * - the socket is left paused; each pull takes what the kernel has already delivered (`read()`), or
  *   waits for more. A consumer that stops pulling leaves Node's buffer full, Node stops reading the
  *   socket, the kernel's receive window closes and the server's writes stall: real TCP backpressure;
- * - bytes are decoded as UTF-8 across chunk boundaries (`PoemDecoder`), failing with `BAD_ENCODING`;
+ * - bytes are decoded as UTF-8 across chunk boundaries (a character cut by one waits for the rest),
+ *   failing with `BAD_ENCODING`;
  * - `break`, `return()` or a combinator's close destroys the socket at once, even with a read pending.
  *
  * "Async I/O processes as much data as you have; lazy evaluation processes as much as you need."
@@ -35,27 +36,44 @@ export function contents(address: Address, options?: ContentsOptions & { decode?
 /** The bytes the server at `address` sends, read lazily. */
 export function contents(address: Address, options: ContentsOptions & { decode: false }): Lazy<Buffer>;
 export function contents(address: Address, options?: ContentsOptions): Lazy<string> | Lazy<Buffer> {
-  if (options?.decode === false) return new Lazy(() => new SocketPuller(address, options, (chunk) => chunk));
-  return new Lazy(() => {
-    // A stream passes each piece on and keeps none of it: memory stays flat however long the poem.
-    const decoder = new PoemDecoder(address, { keep: false });
-    return new SocketPuller(address, options, (chunk, last) => (last ? decoder.end() : decoder.push(chunk)));
-  });
+  if (options?.decode === false) return new Lazy(() => new BytesPuller(address, options));
+  return new Lazy(() => new TextPuller(address, options));
 }
-
-/** Turns one chunk into an item; called once more with `last` at the end (to reject a cut character). */
-type ChunkReader<T> = (chunk: Buffer, last: boolean) => T;
-
-const noBytes = Buffer.alloc(0);
 
 /** What `#take` answers when nothing is here yet and the pull must wait for the socket. */
 const mustWait = Symbol('must wait');
 
-class SocketPuller<T> implements Puller<T> {
-  readonly #address: Address;
+/**
+ * The socket of one pull-driven read, pointing back at its reader. Its listeners are functions
+ * shared by every socket, called with the socket as `this`: thousands of connections then cost no
+ * closures for them.
+ */
+class Connection extends net.Socket {
+  readonly reader: SocketPuller<unknown>;
+
+  constructor(reader: SocketPuller<unknown>) {
+    super();
+    this.reader = reader;
+  }
+}
+
+function onReadable(this: Connection): void {
+  this.reader.readable();
+}
+
+function onEnd(this: Connection): void {
+  this.reader.ended();
+}
+
+function onError(this: Connection, error: Error): void {
+  this.reader.failed(error);
+}
+
+/** Reads one socket on demand; a subclass says what a chunk becomes and what the end must check. */
+abstract class SocketPuller<T> implements Puller<T> {
+  protected readonly address: Address;
   readonly #options: ContentsOptions | undefined;
-  readonly #readChunk: ChunkReader<T>;
-  #socket: net.Socket | undefined;
+  #socket: Connection | undefined;
   /** The pending pull's settle functions, while it waits for the socket. */
   #resolve: ((run: Run<T> | undefined) => void) | undefined;
   #reject: ((error: PoetryError) => void) | undefined;
@@ -63,11 +81,15 @@ class SocketPuller<T> implements Puller<T> {
   #ended = false;
   #closed = false;
 
-  constructor(address: Address, options: ContentsOptions | undefined, readChunk: ChunkReader<T>) {
-    this.#address = address;
+  constructor(address: Address, options: ContentsOptions | undefined) {
+    this.address = address;
     this.#options = options;
-    this.#readChunk = readChunk;
   }
+
+  /** The item one chunk becomes. */
+  protected abstract item(chunk: Buffer): T;
+  /** Called once the server has closed, before the end is reported; throws if what came is incomplete. */
+  protected abstract finish(): void;
 
   pull(): Promise<Run<T> | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
@@ -95,17 +117,14 @@ class SocketPuller<T> implements Puller<T> {
 
   /** Opens the socket, left paused, and hooks up the events that wake a waiting pull. */
   #connect(): void {
-    const { host, port } = this.#address;
-    let socket: net.Socket;
-    try {
-      socket = net.connect({ host, port });
-    } catch (error) {
-      // A bad port throws here rather than emitting 'error'.
-      this.#error = toPoetryError(error, this.#address);
-      this.#closed = true;
-      return;
-    }
-    this.#socket = socket;
+    const socket = new Connection(this as SocketPuller<unknown>);
+    // A 'readable' listener keeps the socket paused: Node fills its buffer up to the high-water mark,
+    // then stops reading until we `read()` — the rest waits in the kernel, then at the server.
+    // (`on`, not `once`, for the events that come once: a once-wrapper per socket is a cost that
+    // thousands of connections notice, and the socket is let go of after them anyway.)
+    socket.on('readable', onReadable);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
     const options = this.#options;
     if (options && (options.onConnected || options.send !== undefined || options.halfClose)) {
       socket.on('connect', () => {
@@ -116,19 +135,32 @@ class SocketPuller<T> implements Puller<T> {
         else if (halfClose) socket.end();
       });
     }
-    // A 'readable' listener keeps the socket paused: Node fills its buffer up to the high-water mark,
-    // then stops reading until we `read()` — the rest waits in the kernel, then at the server.
-    // (`on`, not `once`, for the events that come once: a once-wrapper per socket is a cost that
-    // thousands of connections notice, and the socket is destroyed after them anyway.)
-    socket.on('readable', () => this.#wake());
-    socket.on('end', () => {
-      this.#ended = true;
-      this.#wake();
-    });
-    socket.on('error', (error) => {
-      this.#error = toPoetryError(error, this.#address);
-      this.#wake();
-    });
+    try {
+      socket.connect(this.address.port, this.address.host);
+    } catch (error) {
+      // A bad port throws here rather than emitting 'error'; the handle made for it is closed.
+      socket.destroy();
+      this.#error = toPoetryError(error, this.address);
+      this.#closed = true;
+      return;
+    }
+    this.#socket = socket;
+  }
+
+  /** The socket has something to read: a waiting pull takes it. */
+  readable(): void {
+    this.#wake();
+  }
+
+  /** The server has closed its side. */
+  ended(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  failed(error: Error): void {
+    this.#error = toPoetryError(error, this.address);
+    this.#wake();
   }
 
   /** A run that can be handed out now, `undefined` at the end, or `mustWait`; throws the socket's failure. */
@@ -138,17 +170,17 @@ class SocketPuller<T> implements Puller<T> {
       const chunk = this.#socket?.read() as Buffer | null | undefined;
       if (chunk) {
         this.#options?.onBytes?.(chunk.length);
-        return single(this.#readChunk(chunk, false));
+        return single(this.item(chunk));
       }
       if (this.#ended) {
-        this.#readChunk(noBytes, true);
+        this.finish();
         this.#release();
         return undefined;
       }
       return mustWait;
     } catch (error) {
       this.#release();
-      throw toPoetryError(error, this.#address);
+      throw toPoetryError(error, this.address);
     }
   }
 
@@ -181,4 +213,63 @@ class SocketPuller<T> implements Puller<T> {
     if (!this.#ended) this.#socket?.destroy();
     this.#socket = undefined;
   }
+}
+
+class BytesPuller extends SocketPuller<Buffer> {
+  protected item(chunk: Buffer): Buffer {
+    return chunk;
+  }
+
+  protected finish(): void {}
+}
+
+/**
+ * One decoder for every connection. A chunk is decoded only up to its last whole character, so no
+ * decode needs state from the one before; that state would mean a streaming decoder per connection,
+ * which thousands of them notice (and which misses the fast path for UTF-8 that a whole decode takes).
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+class TextPuller extends SocketPuller<string> {
+  /** The start of a character cut off at the end of the last chunk, waiting for the rest of it. */
+  #cut: Buffer | undefined;
+
+  protected item(chunk: Buffer): string {
+    const bytes = this.#cut ? Buffer.concat([this.#cut, chunk]) : chunk;
+    const whole = wholeCharacters(bytes);
+    // Copied, so that a few bytes held back do not keep the whole chunk alive.
+    this.#cut = whole < bytes.length ? Buffer.from(bytes.subarray(whole)) : undefined;
+    return this.#decode(whole < bytes.length ? bytes.subarray(0, whole) : bytes);
+  }
+
+  /** A poem that ends inside a character is not UTF-8. */
+  protected finish(): void {
+    if (this.#cut) this.#decode(this.#cut);
+  }
+
+  #decode(bytes: Buffer): string {
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      // Rare: the shared decoder finds and words the failure, exactly as every model reports it.
+      const decoder = new PoemDecoder(this.address);
+      decoder.push(bytes);
+      return decoder.end();
+    }
+  }
+}
+
+/** How many of `bytes` end on a character boundary: all, unless the last character is cut short. */
+function wholeCharacters(bytes: Buffer): number {
+  const length = bytes.length;
+  // A character is at most 4 bytes: its first byte is among the last 3, or it is complete.
+  for (let at = length - 1; at >= 0 && at >= length - 3; at--) {
+    const byte = bytes[at]!;
+    if (byte < 0x80) return length;
+    if (byte >= 0xc0) {
+      const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return length - at >= size ? length : at;
+    }
+  }
+  return length;
 }

@@ -59,6 +59,9 @@ export class Cursor<T> implements AsyncIterator<T, undefined> {
   #done = false;
   /** The pull in progress, so that overlapping `next()` calls queue instead of pulling twice. */
   #pending: Promise<IteratorResult<T, undefined>> | undefined;
+  /** What a pull settles into, made once per cursor rather than once per pull. */
+  readonly #onRun = (run: Run<T> | undefined) => this.#took(run);
+  readonly #onFailure = (error: unknown) => this.#failed(error);
 
   constructor(puller: Puller<T>) {
     this.#puller = puller;
@@ -75,12 +78,8 @@ export class Cursor<T> implements AsyncIterator<T, undefined> {
       this.#run = undefined;
     }
     if (this.#done) return finishedPromise;
-    const pending = this.#pullItem();
+    const pending = this.#pull();
     this.#pending = pending;
-    const clear = () => {
-      this.#pending = undefined;
-    };
-    pending.then(clear, clear);
     return pending;
   }
 
@@ -100,28 +99,44 @@ export class Cursor<T> implements AsyncIterator<T, undefined> {
     throw error;
   }
 
-  async #pullItem(): Promise<IteratorResult<T, undefined>> {
-    for (;;) {
-      let run: Run<T> | undefined;
-      try {
-        run = await this.#puller.pull();
-      } catch (error) {
-        // A failed source is finished; closing it anyway makes sure nothing it opened stays open.
-        this.#done = true;
-        await this.#puller.close();
-        throw error;
-      }
-      if (this.#done) return finished;
-      if (!run) {
-        this.#done = true;
-        return finished;
-      }
-      const item = run.next();
-      if (!item.done) {
-        this.#run = run;
-        return item as IteratorYieldResult<T>;
-      }
+  #pull(): Promise<IteratorResult<T, undefined>> {
+    let run: Promise<Run<T> | undefined>;
+    try {
+      run = this.#puller.pull();
+    } catch (error) {
+      run = Promise.reject(error);
     }
+    return run.then(this.#onRun, this.#onFailure);
+  }
+
+  /** The first item of a pulled run; a run that turns out empty is followed by another pull. */
+  #took(run: Run<T> | undefined): IteratorResult<T, undefined> | Promise<IteratorResult<T, undefined>> {
+    if (this.#done) return this.#answer(finished);
+    if (!run) {
+      this.#done = true;
+      return this.#answer(finished);
+    }
+    const item = run.next();
+    if (item.done) return this.#pull();
+    this.#run = run;
+    return this.#answer(item as IteratorYieldResult<T>);
+  }
+
+  /** A failed source is finished; closing it anyway makes sure nothing it opened stays open. */
+  async #failed(error: unknown): Promise<never> {
+    this.#done = true;
+    try {
+      await this.#puller.close();
+    } finally {
+      this.#pending = undefined;
+    }
+    throw error;
+  }
+
+  /** Ends the pull in progress with `result`: the next `next()` goes ahead instead of queueing. */
+  #answer(result: IteratorResult<T, undefined>): IteratorResult<T, undefined> {
+    this.#pending = undefined;
+    return result;
   }
 }
 
