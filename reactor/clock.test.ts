@@ -103,7 +103,7 @@ describe('Clock', () => {
     expect(ran).toEqual(['after']);
   });
 
-  it('keeps due order through mass cancels and resets (when the stale entries are swept out)', () => {
+  it('keeps due order through mass cancels and resets (each taken out of the heap or moved in it)', () => {
     const clock = new Clock();
     const ran: number[] = [];
     const calls = Array.from({ length: 300 }, (_, i) => clock.callLater((i * 7919) % 300, () => ran.push(i)));

@@ -21,16 +21,21 @@ type CallState = 'pending' | 'called' | 'cancelled';
 
 class ScheduledCall implements DelayedCall {
   state: CallState = 'pending';
-  /** Bumped each time the due time moves, so heap entries for an older time can be recognised as stale. */
-  generation = 0;
   time: number;
+  /** When it was scheduled (or last moved), among all calls of its scheduler: breaks ties of `time`. */
+  order: number;
+  /** Where it sits in its scheduler's heap while pending, so a cancel or a move finds it at once. */
+  index = -1;
   readonly #scheduler: Scheduler;
-  readonly run: () => unknown;
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly args: readonly unknown[];
 
-  constructor(scheduler: Scheduler, time: number, run: () => unknown) {
+  constructor(scheduler: Scheduler, time: number, order: number, fn: (...args: unknown[]) => unknown, args: unknown[]) {
     this.#scheduler = scheduler;
     this.time = time;
-    this.run = run;
+    this.order = order;
+    this.fn = fn;
+    this.args = args;
   }
 
   getTime(): number {
@@ -63,31 +68,21 @@ class ScheduledCall implements DelayedCall {
   }
 }
 
-interface HeapEntry {
-  readonly time: number;
-  readonly order: number;
-  readonly call: ScheduledCall;
-  readonly generation: number;
-}
-
-function isLive(entry: HeapEntry): boolean {
-  return entry.call.state === 'pending' && entry.generation === entry.call.generation;
-}
-
-function earlier(a: HeapEntry, b: HeapEntry): boolean {
+function earlier(a: ScheduledCall, b: ScheduledCall): boolean {
   return a.time < b.time || (a.time === b.time && a.order < b.order);
 }
 
 /**
  * The delayed calls of one clock. `now` is its time source, in seconds; `report` receives what a
  * call throws (the reactor logs it, the test clock rethrows it).
+ *
+ * The heap holds exactly the pending calls, each knowing its place in it: a cancel takes the call
+ * out at once, a move sifts it to its new place. Connect timeouts are made and cancelled by the
+ * thousand, almost none of them due, so neither leaves anything behind to sweep.
  */
 export class Scheduler implements ReactorTime {
   readonly #now: () => number;
-  readonly #heap: HeapEntry[] = [];
-  readonly #pending = new Set<ScheduledCall>();
-  /** Heap entries that will never run (cancelled, or superseded by a reset): dropped in bulk when they pile up. */
-  #stale = 0;
+  readonly #heap: ScheduledCall[] = [];
   #order = 0;
   /** Told whenever a call is scheduled or moved, so a reactor that is waiting can shorten its wait. */
   onScheduled: (() => void) | undefined;
@@ -103,19 +98,27 @@ export class Scheduler implements ReactorTime {
   callLater<A extends unknown[]>(seconds: number, fn: (...args: A) => unknown, ...args: A): DelayedCall {
     if (typeof fn !== 'function') throw new TypeError('callLater needs a function to call');
     if (!(seconds >= 0)) throw new RangeError(`callLater needs a delay of 0 seconds or more, not ${seconds}`);
-    const call = new ScheduledCall(this, this.seconds() + seconds, () => fn(...args));
-    this.#pending.add(call);
-    this.#push(call);
+    const call = new ScheduledCall(
+      this,
+      this.seconds() + seconds,
+      this.#order++,
+      fn as (...args: unknown[]) => unknown,
+      args,
+    );
+    call.index = this.#heap.length;
+    this.#heap.push(call);
+    this.#siftUp(call.index);
+    this.onScheduled?.();
     return call;
   }
 
   getDelayedCalls(): readonly DelayedCall[] {
-    return [...this.#pending];
+    return this.#heap.slice();
   }
 
   /** Seconds until the next call is due (0 if one is overdue), or `null` when nothing is scheduled. */
   timeUntilNextCall(): number | null {
-    const next = this.#peek();
+    const next = this.#heap[0];
     return next === undefined ? null : Math.max(0, next.time - this.seconds());
   }
 
@@ -125,17 +128,18 @@ export class Scheduler implements ReactorTime {
    * What a call throws goes to `report`; if `report` throws, the remaining due calls stay pending.
    */
   runDueCalls(report: (error: unknown) => void): number {
+    const heap = this.#heap;
     const now = this.seconds();
     const lastOrder = this.#order;
     let ran = 0;
-    for (let next = this.#peek(); next && next.time <= now && next.order < lastOrder; next = this.#peek()) {
-      this.#pop();
-      const call = next.call;
-      call.state = 'called';
-      this.#pending.delete(call);
+    for (let next = heap[0]; next && next.time <= now && next.order < lastOrder; next = heap[0]) {
+      this.#remove(next);
+      next.state = 'called';
       ran += 1;
+      // A plain call: `this` is not the delayed call.
+      const { fn, args } = next;
       try {
-        call.run();
+        fn(...args);
       } catch (error) {
         report(error);
       }
@@ -145,83 +149,64 @@ export class Scheduler implements ReactorTime {
 
   /** @internal used by `DelayedCall.cancel`. */
   forget(call: ScheduledCall): void {
-    this.#pending.delete(call);
-    this.#entryWentStale();
+    this.#remove(call);
   }
 
-  /** @internal used by `DelayedCall.reset`/`delay`. */
+  /** @internal used by `DelayedCall.reset`/`delay`: it now counts as scheduled last among calls due then. */
   move(call: ScheduledCall, time: number): void {
     call.time = time;
-    call.generation += 1;
-    this.#entryWentStale();
-    this.#push(call);
-  }
-
-  /**
-   * A stale entry normally leaves the heap when it reaches the top. Timeouts that are almost always
-   * cancelled long before they are due would pile up meanwhile, so once most of the heap is stale
-   * it is rebuilt from the live entries (Twisted's reactor does the same).
-   */
-  #entryWentStale(): void {
-    this.#stale += 1;
-    if (this.#stale > 50 && this.#stale > this.#heap.length / 2) {
-      const live = this.#heap.filter(isLive);
-      this.#heap.length = 0;
-      this.#heap.push(...live);
-      this.#stale = 0;
-      for (let at = (live.length >> 1) - 1; at >= 0; at--) this.#siftDown(at);
-    }
-  }
-
-  #push(call: ScheduledCall): void {
-    const entry: HeapEntry = { time: call.time, order: this.#order++, call, generation: call.generation };
-    const heap = this.#heap;
-    heap.push(entry);
-    let at = heap.length - 1;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (!earlier(entry, heap[parent]!)) break;
-      heap[at] = heap[parent]!;
-      at = parent;
-    }
-    heap[at] = entry;
+    call.order = this.#order++;
+    this.#siftDown(this.#siftUp(call.index));
     this.onScheduled?.();
   }
 
-  /** The earliest live entry, discarding stale ones (cancelled calls, superseded times) on the way. */
-  #peek(): HeapEntry | undefined {
+  #remove(call: ScheduledCall): void {
     const heap = this.#heap;
-    while (heap.length > 0) {
-      const top = heap[0]!;
-      if (isLive(top)) return top;
-      this.#pop();
-      this.#stale -= 1;
-    }
-    return undefined;
+    const at = call.index;
+    const last = heap.pop() as ScheduledCall;
+    call.index = -1;
+    if (last === call) return;
+    heap[at] = last;
+    last.index = at;
+    this.#siftDown(this.#siftUp(at));
   }
 
-  #pop(): void {
+  /** Moves the call at `from` towards the root while it is due earlier than its parent; returns where it ends. */
+  #siftUp(from: number): number {
     const heap = this.#heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
-    this.#siftDown(0);
+    const call = heap[from] as ScheduledCall;
+    let at = from;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      const above = heap[parent] as ScheduledCall;
+      if (!earlier(call, above)) break;
+      heap[at] = above;
+      above.index = at;
+      at = parent;
+    }
+    heap[at] = call;
+    call.index = at;
+    return at;
   }
 
   #siftDown(from: number): void {
     const heap = this.#heap;
-    const entry = heap[from]!;
+    const call = heap[from] as ScheduledCall;
     let at = from;
     for (;;) {
       const left = 2 * at + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && earlier(heap[right]!, heap[left]!) ? right : left;
-      if (!earlier(heap[child]!, entry)) break;
-      heap[at] = heap[child]!;
+      const child =
+        right < heap.length && earlier(heap[right] as ScheduledCall, heap[left] as ScheduledCall) ? right : left;
+      const below = heap[child] as ScheduledCall;
+      if (!earlier(below, call)) break;
+      heap[at] = below;
+      below.index = at;
       at = child;
     }
-    heap[at] = entry;
+    heap[at] = call;
+    call.index = at;
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * `LibuvPoller` is the one built on Node: libuv already polls every socket, so instead of asking
  * the kernel again it listens to what libuv reports (bytes read, a connect completed, the end of a
- * stream, an error) through the descriptor's `readinessChanged` hook. Readiness is
+ * stream, an error) through the descriptor's `watch`. Readiness is
  * level-triggered, as with `select`: a descriptor that is still readable after its bounded `doRead`
  * is reported again on the next turn without any new event.
  *
@@ -40,13 +40,19 @@ export interface Poller {
 }
 
 /**
- * A descriptor the libuv poller can watch: it says whether it is ready right now, and calls
- * `readinessChanged` whenever libuv told it something that might change the answer.
+ * A descriptor the libuv poller can watch: it says whether it is ready right now, and tells its
+ * `watch` whenever libuv told it something that might change the answer.
  */
 export interface LibuvDescriptor extends FileDescriptor {
   isReadable(): boolean;
   isWritable(): boolean;
-  readinessChanged: (() => void) | undefined;
+  /** Set by the poller once it is asked to watch the descriptor; one poller per descriptor. */
+  watch: ReadinessWatch | undefined;
+}
+
+/** What a watched descriptor calls when libuv reported something: bytes, a connect, an end, an error. */
+export interface ReadinessWatch {
+  changed(): void;
 }
 
 function isLibuvDescriptor(descriptor: FileDescriptor): descriptor is LibuvDescriptor {
@@ -54,11 +60,37 @@ function isLibuvDescriptor(descriptor: FileDescriptor): descriptor is LibuvDescr
   return typeof candidate.isReadable === 'function' && typeof candidate.isWritable === 'function';
 }
 
+/**
+ * The poller's record of one descriptor: what the reactor wants from it, whether it waits to be
+ * looked at, and what it was ready for at the last look. One object per descriptor for its whole
+ * life, which is also the `Readiness` a wait hands over, so a turn allocates nothing per descriptor
+ * (no closures, no set entries, no readiness objects); the reactor reads it before the next wait.
+ */
+class Watch implements ReadinessWatch, Readiness {
+  readonly descriptor: LibuvDescriptor;
+  readonly #poller: LibuvPoller;
+  reading = false;
+  writing = false;
+  /** In the poller's list of descriptors to look at: at most once. */
+  queued = false;
+  readable = false;
+  writable = false;
+
+  constructor(poller: LibuvPoller, descriptor: LibuvDescriptor) {
+    this.#poller = poller;
+    this.descriptor = descriptor;
+  }
+
+  changed(): void {
+    if (this.reading || this.writing) this.#poller.look(this);
+  }
+}
+
 export class LibuvPoller implements Poller {
-  readonly #readers = new Set<LibuvDescriptor>();
-  readonly #writers = new Set<LibuvDescriptor>();
-  /** Descriptors to look at on the next wait: those libuv told us about, and those ready last turn. */
-  #candidates = new Set<LibuvDescriptor>();
+  /** Descriptors libuv told us about since the last wait ended, not yet looked at. */
+  #changed: Watch[] = [];
+  /** Those ready at the last wait: level-triggered, they are looked at again whether or not libuv says more. */
+  #ready: Watch[] = [];
   #resolve: ((ready: readonly Readiness[]) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
@@ -70,26 +102,20 @@ export class LibuvPoller implements Poller {
         `${descriptor.logPrefix()}: the libuv poller can only watch descriptors with isReadable/isWritable`,
       );
     }
-    const set = interest === 'read' ? this.#readers : this.#writers;
-    if (on) {
-      set.add(descriptor);
-      descriptor.readinessChanged ??= () => this.#changed(descriptor);
-      // It may be ready already (data buffered while nobody was reading): look at it next wait.
-      this.#changed(descriptor);
-    } else {
-      set.delete(descriptor);
-      if (!this.#readers.has(descriptor) && !this.#writers.has(descriptor)) {
-        this.#candidates.delete(descriptor);
-        descriptor.readinessChanged = undefined;
-      }
-    }
+    descriptor.watch ??= new Watch(this, descriptor);
+    const watch = descriptor.watch as Watch;
+    if (interest === 'read') watch.reading = on;
+    else watch.writing = on;
+    // It may be ready already (data buffered while nobody was reading): look at it next wait. A
+    // watch that lost all interest simply drops out of the lists at the next look.
+    if (on) this.look(watch);
   }
 
   wait(timeout: number | null): Promise<readonly Readiness[]> {
     if (this.#resolve) throw new Error('LibuvPoller.wait: a wait is already in progress');
     return new Promise((resolve) => {
       this.#resolve = resolve;
-      if (this.#candidates.size > 0 || timeout === 0) {
+      if (this.#changed.length > 0 || this.#ready.length > 0 || timeout === 0) {
         this.#scheduleFlush();
       } else if (timeout !== null) {
         // setTimeout fires at once beyond its longest delay; a longer wait simply turns the loop once more.
@@ -107,8 +133,12 @@ export class LibuvPoller implements Poller {
     this.#resolve = undefined;
   }
 
-  #changed(descriptor: LibuvDescriptor): void {
-    this.#candidates.add(descriptor);
+  /** @internal `watch` is to be looked at on the current or next wait. */
+  look(watch: Watch): void {
+    if (!watch.queued) {
+      watch.queued = true;
+      this.#changed.push(watch);
+    }
     if (this.#resolve) this.#scheduleFlush();
   }
 
@@ -122,18 +152,12 @@ export class LibuvPoller implements Poller {
     const resolve = this.#resolve;
     if (!resolve) return;
     this.#resolve = undefined;
-    const ready: Readiness[] = [];
-    const stillReady = new Set<LibuvDescriptor>();
-    for (const descriptor of this.#candidates) {
-      const readable = this.#readers.has(descriptor) && descriptor.isReadable();
-      const writable = this.#writers.has(descriptor) && descriptor.isWritable();
-      if (readable || writable) {
-        ready.push({ descriptor, readable, writable });
-        stillReady.add(descriptor);
-      }
-    }
-    // Level-triggered: what is ready now is looked at again next time, in case one turn did not drain it.
-    this.#candidates = stillReady;
+    const ready: Watch[] = [];
+    // The two lists never share a watch: a queued watch is not queued again.
+    for (const watch of this.#ready) lookAt(watch, ready);
+    for (const watch of this.#changed) lookAt(watch, ready);
+    this.#ready = ready;
+    this.#changed = [];
     resolve(ready);
   }
 
@@ -143,4 +167,12 @@ export class LibuvPoller implements Poller {
     this.#timer = undefined;
     this.#immediate = undefined;
   }
+}
+
+/** Notes what `watch` is ready for now; a ready one goes into `ready` and stays queued for the next look. */
+function lookAt(watch: Watch, ready: Watch[]): void {
+  watch.readable = watch.reading && watch.descriptor.isReadable();
+  watch.writable = watch.writing && watch.descriptor.isWritable();
+  if (watch.readable || watch.writable) ready.push(watch);
+  else watch.queued = false;
 }

@@ -24,7 +24,7 @@ import {
   UserError,
 } from './errors.ts';
 import type { DelayedCall } from './interfaces.ts';
-import type { LibuvDescriptor } from './poller.ts';
+import type { LibuvDescriptor, ReadinessWatch } from './poller.ts';
 import type { Reactor } from './reactor.ts';
 
 /** The most one `doRead` hands to a protocol, so one flooding connection cannot starve the others. */
@@ -116,11 +116,19 @@ export class ClientFactory extends Factory {
 
 type Phase = 'connecting' | 'connected' | 'lost';
 
-/** One TCP connection: a descriptor for the reactor, a transport for its protocol. */
+/** The connection a Node socket belongs to, kept on the socket for the shared listeners below. */
+const CONNECTION = Symbol('connection');
+type ConnectionSocket = net.Socket & { [CONNECTION]: TCPConnection };
+
+/**
+ * One TCP connection: a descriptor for the reactor, a transport for its protocol. Its socket
+ * listeners are shared by every connection and the socket carries its connection, so no closure
+ * is made per connection.
+ */
 class TCPConnection implements LibuvDescriptor, Transport {
-  readinessChanged: (() => void) | undefined;
+  watch: ReadinessWatch | undefined;
   readonly #reactor: Reactor;
-  readonly #socket: net.Socket;
+  readonly #socket: ConnectionSocket;
   readonly #connector: Connector | undefined;
   #protocol: Protocol | undefined;
   #phase: Phase;
@@ -131,6 +139,8 @@ class TCPConnection implements LibuvDescriptor, Transport {
   #received: Buffer[] = [];
   #receivedBytes = 0;
   #wantsData = true;
+  /** We paused the socket (and it stays paused until we resume it): resuming a flowing one is wasted work. */
+  #paused = false;
   #connected = false;
   #ended = false;
   #closed = false;
@@ -144,64 +154,95 @@ class TCPConnection implements LibuvDescriptor, Transport {
 
   constructor(reactor: Reactor, socket: net.Socket, phase: Phase, connector?: Connector) {
     this.#reactor = reactor;
-    this.#socket = socket;
+    this.#socket = socket as ConnectionSocket;
+    this.#socket[CONNECTION] = this;
     this.#phase = phase;
     this.#connector = connector;
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (error) => this.#onError(error));
-    socket.on('close', () => this.#onClose());
-    if (phase === 'connecting') socket.once('connect', () => this.#onConnect());
+    const listeners = TCPConnection.#listeners;
+    socket.on('end', listeners.end);
+    socket.on('error', listeners.error);
+    socket.on('close', listeners.close);
+    if (phase === 'connecting') socket.on('connect', listeners.connect);
   }
 
-  // What libuv reports, through the socket's events: noted here, acted on when the loop calls us.
-  #onData(chunk: Buffer): void {
-    this.#received.push(chunk);
-    this.#receivedBytes += chunk.length;
-    if (this.#receivedBytes >= readLimit) this.#socket.pause();
-    this.readinessChanged?.();
-  }
-  #onEnd(): void {
-    this.#ended = true;
-    this.readinessChanged?.();
-  }
-  #onError(error: Error): void {
-    this.#error ??= error;
-    this.readinessChanged?.();
-  }
-  #onClose(): void {
-    this.#closed = true;
-    // A paused connection is not watched for reads; its end must still reach the protocol.
-    if (this.#phase === 'connected') this.#reactor.addReader(this);
-    this.readinessChanged?.();
-  }
-  #onConnect(): void {
-    this.#connected = true;
-    this.readinessChanged?.();
+  /**
+   * What libuv reports, through the socket's events: noted here, acted on when the loop calls us.
+   * One set of listeners for every connection; Node calls them with the socket as `this`.
+   */
+  static readonly #listeners = {
+    data(this: ConnectionSocket, chunk: Buffer): void {
+      const connection = this[CONNECTION];
+      connection.#received.push(chunk);
+      connection.#receivedBytes += chunk.length;
+      if (connection.#receivedBytes >= readLimit) connection.#pause();
+      connection.watch?.changed();
+    },
+    end(this: ConnectionSocket): void {
+      const connection = this[CONNECTION];
+      connection.#ended = true;
+      connection.watch?.changed();
+    },
+    error(this: ConnectionSocket, error: Error): void {
+      const connection = this[CONNECTION];
+      connection.#error ??= error;
+      connection.watch?.changed();
+    },
+    close(this: ConnectionSocket): void {
+      const connection = this[CONNECTION];
+      connection.#closed = true;
+      // A paused connection is not watched for reads; its end must still reach the protocol.
+      if (connection.#phase === 'connected') connection.#reactor.addReader(connection);
+      connection.watch?.changed();
+    },
+    connect(this: ConnectionSocket): void {
+      const connection = this[CONNECTION];
+      connection.#connected = true;
+      connection.watch?.changed();
+    },
+  };
+
+  static #timedOut(connection: TCPConnection, host: string, port: number, timeout: number): void {
+    connection.#timeout = undefined;
+    connection.#reactor.disconnect(
+      connection,
+      new TimeoutError(`connect to ${host}:${port} took longer than ${timeout} s`),
+    );
   }
 
   /** Starts a client connect; failures to even begin (a bad port) are reported on the next turn. */
   startConnecting(host: string, port: number, timeout: number): void {
     this.#reactor.addWriter(this);
-    this.#timeout = this.#reactor.callLater(timeout, () => {
-      this.#timeout = undefined;
-      this.#reactor.disconnect(this, new TimeoutError(`connect to ${host}:${port} took longer than ${timeout} s`));
-    });
+    this.#timeout = this.#reactor.callLater(timeout, TCPConnection.#timedOut, this, host, port, timeout);
     try {
-      this.#socket.connect({ host, port });
+      this.#socket.connect(port, host);
     } catch (error) {
       this.#error = error as Error;
-      this.readinessChanged?.();
+      this.watch?.changed();
     }
   }
 
   /** Gives a connected socket its protocol and starts reading. */
   attach(protocol: Protocol): void {
     this.#protocol = protocol;
-    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('data', TCPConnection.#listeners.data);
     // An accepted socket starts paused (pauseOnConnect) and a 'data' listener alone does not resume it.
-    this.#socket.resume();
+    if (this.#socket.isPaused()) this.#socket.resume();
     this.#reactor.addReader(this);
     protocol.makeConnection(this);
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  /** Lets the socket flow again if the protocol wants data and there is room for it. */
+  #resumeIfWanted(): void {
+    if (this.#paused && this.#wantsData && this.#receivedBytes < readLimit) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
   }
 
   // The descriptor ----------------------------------------------------------------------------
@@ -217,7 +258,7 @@ class TCPConnection implements LibuvDescriptor, Transport {
   doRead(): void {
     if (this.#receivedBytes > 0) {
       const chunk = this.#takeReceived();
-      if (this.#wantsData && this.#receivedBytes < readLimit) this.#socket.resume();
+      this.#resumeIfWanted();
       this.#protocol?.dataReceived(chunk);
     } else if (this.#error) {
       this.#reactor.disconnect(this, new ConnectionLost(this.#error.message, { cause: this.#error }));
@@ -357,14 +398,14 @@ class TCPConnection implements LibuvDescriptor, Transport {
   pauseProducing(): void {
     if (this.#phase !== 'connected' || this.#closed) return;
     this.#wantsData = false;
-    this.#socket.pause();
+    this.#pause();
     this.#reactor.removeReader(this);
   }
 
   resumeProducing(): void {
     if (this.#phase !== 'connected') return;
     this.#wantsData = true;
-    if (this.#receivedBytes < readLimit) this.#socket.resume();
+    this.#resumeIfWanted();
     this.#reactor.addReader(this);
   }
 
@@ -407,7 +448,11 @@ export class Connector {
     if (this.state !== 'disconnected') throw new Error(`can't connect in state ${this.state}`);
     this.state = 'connecting';
     this.factory.startedConnecting(this);
-    const socket = new net.Socket({ allowHalfOpen: true });
+    const socket = new net.Socket();
+    // Half-open allowed, so the peer's FIN reaches the protocol and our side closes when it says.
+    // Set on the socket, not as a constructor option: the option doubles the socket's construction
+    // time (Node 20), and the property is read only when the peer's end arrives.
+    socket.allowHalfOpen = true;
     this.#attempt = new TCPConnection(this.#reactor, socket, 'connecting', this);
     this.#attempt.startConnecting(this.#destination.host, this.#destination.port, this.#timeout);
   }
@@ -470,7 +515,7 @@ export interface ListenOptions {
 
 /** A listening socket: a descriptor that is readable when connections are waiting to be accepted. */
 export class Port implements LibuvDescriptor {
-  readinessChanged: (() => void) | undefined;
+  watch: ReadinessWatch | undefined;
   readonly factory: Factory;
   readonly #reactor: Reactor;
   readonly #server: net.Server;
@@ -486,7 +531,7 @@ export class Port implements LibuvDescriptor {
     this.#server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
     this.#server.on('connection', (socket: net.Socket) => {
       this.#waiting.push(socket);
-      this.readinessChanged?.();
+      this.watch?.changed();
     });
     this.#server.on('error', (error) => {
       (options.onListenFailed ?? ((e: Error) => reactor.log(e, this.logPrefix())))(error);
