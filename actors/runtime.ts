@@ -167,6 +167,8 @@ class Proc {
   watching: Map<Ref, Monitor> | null = null;
   /** The ports it owns, closed by the runtime when it ends. */
   ports: Few<Port> | null = null;
+  /** Its latest receive, made again for the next one once finished (a process is in one receive at a time). */
+  receiving: Receiving | null = null;
   onExit: ((reason: ExitReason, value: unknown) => void) | null = null;
 
   constructor(start: ProcessStart) {
@@ -250,7 +252,7 @@ function runTurn(): void {
   if (runHead < runQueue.length) {
     runQueue = runQueue.slice(runHead);
     runHead = 0;
-    settled.then(runTurn);
+    setImmediate(runTurn);
   } else {
     runQueue.length = 0;
     runHead = 0;
@@ -616,14 +618,17 @@ export function receive(
   const p = running('receive');
   const after = options?.after;
   if (after !== undefined && !(after >= 0)) throw new ActorError('badarg', `receive: bad timeout ${after}`);
-  if (wanted === undefined) return new Receiving(p, ANY, after, null);
-  if (!isClauses(wanted)) return new Receiving(p, wanted, after, null);
-  return new Receiving(
-    p,
-    wanted.map((c) => c.pattern),
-    after,
-    wanted,
-  );
+  let patterns: Pattern | readonly Pattern[] | typeof ANY = ANY;
+  let clauses: readonly Clause<unknown>[] | null = null;
+  if (wanted !== undefined && isClauses(wanted)) {
+    clauses = wanted;
+    patterns = wanted.map((c) => c.pattern);
+  } else if (wanted !== undefined) patterns = wanted;
+  const last = p.receiving;
+  if (last !== null && last.finished) return last.again(patterns, after, clauses);
+  const fresh = new Receiving(p, patterns, after, clauses);
+  p.receiving = fresh;
+  return fresh;
 }
 
 function isClauses(
@@ -659,10 +664,10 @@ const received: IteratorReturnResult<unknown> = { done: true, value: undefined }
  */
 class Receiving implements Iterator<Suspend, unknown, unknown> {
   readonly #proc: Proc;
-  readonly #wanted: Pattern | readonly Pattern[] | typeof ANY;
-  readonly #after: number | undefined;
-  readonly #clauses: readonly Clause<unknown>[] | null;
-  #stage: 'start' | 'rescheduled' | 'waiting' = 'start';
+  #wanted: Pattern | readonly Pattern[] | typeof ANY;
+  #after: number | undefined;
+  #clauses: readonly Clause<unknown>[] | null;
+  #stage = START;
 
   constructor(
     proc: Proc,
@@ -676,35 +681,64 @@ class Receiving implements Iterator<Suspend, unknown, unknown> {
     this.#clauses = clauses;
   }
 
+  /** Whether it has handed back its result, so that its process's next receive may reuse it. */
+  get finished(): boolean {
+    return this.#stage === FINISHED;
+  }
+
+  /**
+   * The same object for the process's next receive: a download receives about ten times, and a
+   * new object each time was a fair share of what it allocated. A receive made and left unused
+   * is never finished, so it is never reused behind the back of whoever holds it.
+   */
+  again(
+    wanted: Pattern | readonly Pattern[] | typeof ANY,
+    after: number | undefined,
+    clauses: readonly Clause<unknown>[] | null,
+  ): this {
+    this.#wanted = wanted;
+    this.#after = after;
+    this.#clauses = clauses;
+    this.#stage = START;
+    return this;
+  }
+
   [Symbol.iterator](): this {
     return this;
   }
 
   next(resumed?: unknown): IteratorResult<Suspend, unknown> {
-    if (this.#stage === 'waiting') return this.#taken(resumed);
+    if (this.#stage === WAITING_FOR_MATCH) return this.#taken(resumed);
     const p = this.#proc;
-    if (this.#stage === 'start' && ++p.reductions > REDUCTIONS) {
-      this.#stage = 'rescheduled';
+    if (this.#stage === START && ++p.reductions > REDUCTIONS) {
+      this.#stage = RESCHEDULED_STAGE;
       return RESCHEDULED;
     }
     const wanted = this.#wanted;
     const found = wanted === ANY ? takeFirst(p) : takeMatch(p, wanted);
     if (found !== NO_MATCH) return this.#taken(found);
     const after = this.#after;
-    if (after === 0) return finished(TIMEOUT);
+    if (after === 0) return this.#taken(TIMEOUT);
     p.patterns = wanted;
     // A long timeout, not setTimeout: that fires at once for an `after` beyond 2^31 - 1 ms.
     if (after !== undefined && after !== Number.POSITIVE_INFINITY) p.timer = setLongTimeout(receiveTimedOut, after, p);
-    this.#stage = 'waiting';
+    this.#stage = WAITING_FOR_MATCH;
     return SUSPENDED;
   }
 
   /** The receive's result: the message taken (or TIMEOUT), or what the clause it matched made of it. */
   #taken(message: unknown): IteratorReturnResult<unknown> {
+    this.#stage = FINISHED;
     const clauses = this.#clauses;
     return finished(clauses === null || message === TIMEOUT ? message : runClause(clauses, message));
   }
 }
+
+// A receive's stages: not yet looked, put back once for fairness, suspended, result handed back.
+const START = 0;
+const RESCHEDULED_STAGE = 1;
+const WAITING_FOR_MATCH = 2;
+const FINISHED = 3;
 
 function finished(value: unknown): IteratorReturnResult<unknown> {
   received.value = value;
