@@ -625,7 +625,7 @@ export function receive(
     patterns = wanted.map((c) => c.pattern);
   } else if (wanted !== undefined) patterns = wanted;
   const last = p.receiving;
-  if (last !== null && last.finished) return last.again(patterns, after, clauses);
+  if (last?.finished) return last.again(patterns, after, clauses);
   const fresh = new Receiving(p, patterns, after, clauses);
   p.receiving = fresh;
   return fresh;

@@ -10,10 +10,9 @@
  * As in Erlang, where `gen_tcp:recv` is a `port_control` call into the inet driver and the data
  * comes back as a message, the owner's requests (`ask`, `write`, `close`) go straight to the port's
  * driver — the Node socket and its read state — and every answer is one message: `tcp` with a
- * chunk, `tcp_closed`, or `tcp_error`. The driver reads ahead at most one chunk: when a chunk
- * arrives that nobody has asked for, the Node socket is paused until the owner asks. So the owner
- * reads with a blocking-style loop, and its own `receive … after` is the timeout. (An owner that
- * keeps asking never sees the socket paused, which spares Node's pause/resume ticks.)
+ * chunk, `tcp_closed`, or `tcp_error`. The driver reads ahead a bounded amount (`READ_AHEAD`):
+ * past it, the Node socket is paused until the owner asks. So the owner reads with a
+ * blocking-style loop, and its own `receive … after` is the timeout.
  */
 import net from 'node:net';
 import type { Address } from '../poetry/contract.ts';
@@ -53,6 +52,8 @@ class Driver implements PortDriver {
   readonly #socket: net.Socket;
   /** Made for the first chunk that arrives before it is asked for (with a fast owner, never). */
   #unasked: TcpMessage[] | null = null;
+  /** The bytes in `#unasked`. */
+  #unaskedBytes = 0;
   #asked = 0;
   /** After `tcp_closed` or `tcp_error`, every further request gets the same answer. */
   #final: TcpMessage | undefined = undefined;
@@ -116,10 +117,12 @@ class Driver implements PortDriver {
       portSend(this.port, chunk);
       return;
     }
-    // Passive: a chunk nobody asked for waits here and stops the flow until the owner asks.
+    // Passive: chunks nobody asked for wait here, and past `READ_AHEAD` bytes the flow stops until
+    // the owner asks.
     if (this.#unasked === null) this.#unasked = [chunk];
     else this.#unasked.push(chunk);
-    this.#socket.pause();
+    this.#unaskedBytes += data.length;
+    if (this.#unaskedBytes > READ_AHEAD) this.#socket.pause();
   }
 
   onEnd(): void {
@@ -145,7 +148,9 @@ class Driver implements PortDriver {
 
   #answer(): void {
     while (this.#asked > 0) {
-      const next = this.#unasked?.shift() ?? this.#final;
+      const chunk = this.#unasked?.shift();
+      if (chunk?.type === 'tcp') this.#unaskedBytes -= chunk.data.length;
+      const next = chunk ?? this.#final;
       if (next === undefined) break;
       portSend(this.port, next);
       this.#asked--;
@@ -153,6 +158,14 @@ class Driver implements PortDriver {
     if (this.#asked > 0 && this.#final === undefined) this.#socket.resume();
   }
 }
+
+/**
+ * How much a socket reads ahead of its owner before it stops reading: about one kernel receive
+ * buffer, as Erlang's inet driver keeps a buffer of its own. Stopping at the first chunk nobody had
+ * asked for yet paused nearly every socket whose connect, data and end came in one turn of the
+ * event loop — Node's pause and resume cost ticks, and the end waited for the resume.
+ */
+const READ_AHEAD = 64 * 1024;
 
 /** The driver a Node socket belongs to, kept on the socket for the shared listeners below. */
 const DRIVER = Symbol('driver');
