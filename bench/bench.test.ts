@@ -194,9 +194,9 @@ describe('a quick run of every registered model', () => {
     if (models.length > 0) expect(output.stdout).toContain('ok → failed');
   });
 
-  it('says plainly that peers are not part of the bench, with no install hint and no path outside the project', () => {
+  it('says plainly that peers are not in a run without --peers, with no install command and no path outside the project', () => {
     const text = [renderReport(report, plainStyle), renderHtml(report)].join('\n');
-    expect(report.notes.join('\n')).toMatch(/peers.*not part of this bench yet/);
+    expect(report.notes.join('\n')).toMatch(/peers: not in this run.*`--peers` adds/);
     expect(report.notes.join('\n')).toContain('verdicts need 3 rounds or more; with 1, every goal');
     expect(text).not.toMatch(/apt-get|shared\/specs/);
   });

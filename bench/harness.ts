@@ -19,8 +19,20 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { UsageError } from '../harness/command-line.ts';
+import { formatAddress } from '../poetry/contract.ts';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
+import {
+  ancestorGoalScenarios,
+  ancestorOf,
+  checkPeer,
+  exitCodeProblem,
+  installHint,
+  peerArguments,
+  peerMeasure,
+  peers,
+  readPeerDocument,
+} from './peers/peers.ts';
 import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
@@ -41,7 +53,12 @@ export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 /** A contender as the report names it. */
 export interface Contender extends ContenderRef {
   readonly title: string;
-  readonly kind: 'baseline' | 'model';
+  /** A peer is one of our clients in another language (`peers/`), run as a subprocess of its own. */
+  readonly kind: 'baseline' | 'model' | 'peer';
+  /** A peer's command line before its own arguments, when it is ready here. */
+  readonly peerArgv?: readonly string[];
+  /** Why a peer cannot run here: its row is skipped with the install hint. */
+  readonly missing?: string;
 }
 
 /** Rounds of a full run: enough for the paired ratios' interval to decide most goals (see `stats.ts`). */
@@ -69,6 +86,8 @@ export interface BenchOptions {
   readonly signal?: AbortSignal;
   /** Pin the servers and the clients to different cores where the machine allows (default); false: `--no-pin`. */
   readonly pin?: boolean;
+  /** Run the peers too (`--peers`): our Twisted, Erlang and Haskell clients, in the same rounds. */
+  readonly peers?: boolean;
 }
 
 /** One run's figures. */
@@ -81,6 +100,8 @@ export interface Sample {
   readonly maxRssMB: number;
   /** CPU time the server process spent during this run: when it nears the wall time, the servers are the limit. */
   readonly serverCpuMs: number;
+  /** From starting the process to just before its first connect: Node and the model's modules, or a peer's VM. */
+  readonly startupMs?: number;
   readonly bigMBps?: number;
   readonly lateMs?: number;
   readonly failures: readonly string[];
@@ -92,8 +113,18 @@ export interface Figures {
   readonly cpuMs: number;
   readonly maxRssMB: number;
   readonly serverCpuMs: number;
+  readonly startupMs?: number;
   readonly bigMBps?: number;
   readonly lateMs?: number;
+}
+
+/** A model beside the peer it descends from, paired per round like the ratios to raw. */
+export interface VersusAncestor {
+  readonly peer: string;
+  /** Per-round wall time of the model ÷ its ancestor's: below 1, the model is faster. */
+  readonly wall: PairedRatio;
+  /** Where the scenario holds models to beating their ancestor: `met` when the whole interval is below 1. */
+  readonly verdict?: Verdict;
 }
 
 /** A row's paired ratios to the raw baseline. */
@@ -122,6 +153,8 @@ export interface Row {
   readonly paired?: Paired;
   /** A judged model's standing against the scenario's goal (see `judge`). */
   readonly verdict?: Verdict;
+  /** A model beside its ancestor peer, when both ran and verified. */
+  readonly vsAncestor?: VersusAncestor;
   /** The progress events of the median run (scenarios that record events). */
   readonly timeline?: readonly RecordedEvent[];
 }
@@ -182,11 +215,39 @@ export async function contenders(options: BenchOptions): Promise<Contender[]> {
   }
   // `--model raw` alone runs the baseline alone; no --model at all runs every registered model.
   const chosen = (options.models?.length ?? 0) === 0 ? registered : registered.filter((m) => wanted.includes(m.name));
+  const modelRows = chosen.map((model): Contender => ({ name: model.name, title: model.title, kind: 'model' }));
   return [
     raw,
-    ...chosen.map((model): Contender => ({ name: model.name, title: model.title, kind: 'model' })),
+    ...besideDescendants(modelRows, options.peers ? await peerContenders() : []),
     ...(options.extraContenders ?? []),
   ];
+}
+
+/** The models with each peer right after its last descendant, so tables set them side by side; the rest at the end. */
+function besideDescendants(models: readonly Contender[], peerRows: readonly Contender[]): Contender[] {
+  const placed = new Set<string>();
+  const ordered = models.flatMap((model, index) => {
+    const later = models.slice(index + 1);
+    const here = peerRows.filter(
+      (peer) =>
+        ancestorOf(model.name)?.name === peer.name && !later.some((next) => ancestorOf(next.name)?.name === peer.name),
+    );
+    for (const peer of here) placed.add(peer.name);
+    return [model, ...here];
+  });
+  return [...ordered, ...peerRows.filter((peer) => !placed.has(peer.name))];
+}
+
+/** Every peer: ready ones with the command that runs them, the others with why not (their rows say so). */
+async function peerContenders(): Promise<Contender[]> {
+  return Promise.all(
+    peers.map(async (peer): Promise<Contender> => {
+      const state = await checkPeer(peer);
+      return state.ready
+        ? { name: peer.name, title: `${peer.title}; ${state.runtime}`, kind: 'peer', peerArgv: state.argv }
+        : { name: peer.name, title: peer.title, kind: 'peer', missing: state.why };
+    }),
+  );
 }
 
 export function selectScenarios(quick: boolean, names: readonly string[] = []): ScenarioSpec[] {
@@ -245,6 +306,8 @@ interface ChildEnd {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stderr: string;
+  /** What it printed, when started with `stdout: 'collect'` (a peer's document). */
+  readonly stdout: string;
 }
 
 /**
@@ -254,12 +317,17 @@ interface ChildEnd {
  */
 function startChild(
   args: readonly string[],
-  options: { readonly pipes?: boolean; readonly timeoutMs?: number; readonly signal?: AbortSignal | undefined },
+  options: {
+    readonly pipes?: boolean;
+    readonly collect?: boolean;
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): { readonly child: ChildProcess; readonly ended: Promise<ChildEnd> } {
   const [command = 'bash', ...rest] = args;
   const child = spawn(command, rest, {
     cwd: projectRoot,
-    stdio: [options.pipes ? 'pipe' : 'ignore', options.pipes ? 'pipe' : 'ignore', 'pipe'],
+    stdio: [options.pipes ? 'pipe' : 'ignore', options.pipes || options.collect ? 'pipe' : 'ignore', 'pipe'],
     ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
     ...(options.signal && { signal: options.signal }),
   });
@@ -267,6 +335,12 @@ function startChild(
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
   });
+  let stdout = '';
+  if (options.collect) {
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+    });
+  }
   // The child may be gone (Ctrl-C reaches it too) when the bench writes to it; how it ended says why.
   child.stdin?.on('error', () => {});
   const ended = new Promise<ChildEnd>((resolve, reject) => {
@@ -274,7 +348,7 @@ function startChild(
       // An abort kills the child; 'close' follows and says how it ended.
       if (error.name !== 'AbortError') reject(error);
     });
-    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+    child.once('close', (code, signal) => resolve({ code, signal, stderr, stdout }));
   });
   return { child, ended };
 }
@@ -326,7 +400,8 @@ async function runOnce(
   timeoutMs: number,
   options: BenchOptions,
   core: number | undefined,
-): Promise<RunMeasure | string> {
+): Promise<Measured | string> {
+  if (contender.kind === 'peer') return runPeerOnce(contender, spec, plan, workDir, timeoutMs, options, core);
   const resultPath = path.join(workDir, `${spec.name}-${contender.name}.json`);
   rmSync(resultPath, { force: true });
   const job: ModelJob = {
@@ -339,14 +414,65 @@ async function runOnce(
   const jobPath = path.join(workDir, 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
   const argv = pinnedArgv(core, underRaisedLimit('bench/model-process.ts', jobPath));
+  const spawnedAtMs = Date.now();
   const output = await startChild(argv, { timeoutMs, signal: options.signal }).ended;
   try {
-    return JSON.parse(readFileSync(resultPath, 'utf8')) as RunMeasure;
+    const measure = JSON.parse(readFileSync(resultPath, 'utf8')) as RunMeasure;
+    return {
+      measure,
+      problems: [],
+      ...(measure.startedAtMs !== undefined && { startupMs: measure.startedAtMs - spawnedAtMs }),
+    };
   } catch {
-    const why = output.signal ? `killed after ${timeoutMs / 1000} s without finishing` : `exit code ${output.code}`;
-    const stderr = output.stderr.trim().split('\n').slice(-3).join(' | ');
-    return `the run did not complete (${why})${stderr ? `: ${stderr}` : ''}`;
+    return incomplete(output, timeoutMs);
   }
+}
+
+/** A run, with what the harness found wrong beyond its results, and its start-up when known. */
+interface Measured {
+  readonly measure: RunMeasure;
+  readonly problems: readonly string[];
+  readonly startupMs?: number;
+}
+
+function incomplete(output: ChildEnd, timeoutMs: number): string {
+  const why = output.signal ? `killed after ${timeoutMs / 1000} s without finishing` : `exit code ${output.code}`;
+  const stderr = output.stderr.trim().split('\n').slice(-3).join(' | ');
+  return `the run did not complete (${why})${stderr ? `: ${stderr}` : ''}`;
+}
+
+/**
+ * One run of a peer: its addresses in a file (thousands do not fit a command line), started like a
+ * model (pinned, under the raised descriptor limit), its document read from its stdout. Start-up is
+ * from the spawn to the instant the peer says it was about to connect.
+ */
+async function runPeerOnce(
+  contender: Contender,
+  spec: ScenarioSpec,
+  plan: RunPlan,
+  workDir: string,
+  timeoutMs: number,
+  options: BenchOptions,
+  core: number | undefined,
+): Promise<Measured | string> {
+  const addressFile = path.join(workDir, `${spec.name}-addresses.txt`);
+  writeFileSync(addressFile, `${plan.addresses.map(formatAddress).join('\n')}\n`);
+  const argv = [...(contender.peerArgv ?? []), ...peerArguments(spec.options, addressFile)];
+  const spawnedAtMs = Date.now();
+  const output = await startChild(pinnedArgv(core, ['bash', '-c', raiseLimit, 'bash', ...argv]), {
+    collect: true,
+    timeoutMs,
+    signal: options.signal,
+  }).ended;
+  if (output.signal || output.stdout.trim() === '') return incomplete(output, timeoutMs);
+  const document = readPeerDocument(output.stdout);
+  if (typeof document === 'string') return `${contender.name}: ${document}`;
+  const problem = exitCodeProblem(document, output.code);
+  return {
+    measure: peerMeasure(document),
+    problems: problem === undefined ? [] : [problem],
+    startupMs: document.startedAtMs - spawnedAtMs,
+  };
 }
 
 function optionalMedian(values: readonly (number | undefined)[]): number | undefined {
@@ -380,6 +506,7 @@ function summarize(
   const medianRun = [...samples].sort((a, b) => Math.abs(a.wallMs - wallMs) - Math.abs(b.wallMs - wallMs))[0]!;
   const bigMBps = optionalMedian(samples.map((sample) => sample.bigMBps));
   const lateMs = optionalMedian(samples.map((sample) => sample.lateMs));
+  const startupMs = optionalMedian(samples.map((sample) => sample.startupMs));
   const timeline = timelines.get(medianRun.run);
   return {
     ...base,
@@ -390,6 +517,7 @@ function summarize(
       cpuMs: median(samples.map((sample) => sample.cpuMs)),
       maxRssMB: median(samples.map((sample) => sample.maxRssMB)),
       serverCpuMs: median(samples.map((sample) => sample.serverCpuMs)),
+      ...(startupMs !== undefined && { startupMs }),
       ...(bigMBps !== undefined && { bigMBps }),
       ...(lateMs !== undefined && { lateMs }),
     },
@@ -435,9 +563,26 @@ function judged(row: Row, goal: Goal | undefined): Row {
   return goal?.judged.includes(row.contender) && row.paired ? { ...row, verdict: judge(row.paired, goal) } : row;
 }
 
-/** The contenders that run in a scenario (the others are skipped there, with a reason). */
+/** The contenders that run in a scenario (the others are skipped there, with a reason; a peer not installed too). */
 function runningIn(spec: ScenarioSpec, all: readonly Contender[]): Contender[] {
-  return all.filter((contender) => !spec.skip?.[contender.name]);
+  return all.filter((contender) => !spec.skip?.[contender.name] && contender.missing === undefined);
+}
+
+/**
+ * A verified model beside its verified ancestor peer in the same run: the per-round ratio of their
+ * wall times, and where the scenario asks it (`ancestorGoalScenarios`), whether the model beats it.
+ */
+function besideAncestor(row: Row, rows: readonly Row[], scenario: string): Row {
+  const peer = row.kind === 'model' ? ancestorOf(row.contender) : undefined;
+  const ancestor = rows.find((other) => other.kind === 'peer' && other.contender === peer?.name);
+  if (!ancestor?.median || !row.median) return row;
+  const walls = (samples: readonly Sample[]) => samples.map((sample) => ({ run: sample.run, value: sample.wallMs }));
+  const wall = pairedRatio(roundRatios(walls(row.samples), walls(ancestor.samples)));
+  if (!wall) return row;
+  const judgedHere = ancestorGoalScenarios.includes(scenario);
+  // Faster is below 1, strictly: verdict's limit is inclusive, so the limit is the number just under 1.
+  const beats = judgedHere ? verdict(wall, 1 - Number.EPSILON) : undefined;
+  return { ...row, vsAncestor: { peer: ancestor.contender, wall, ...(beats && { verdict: beats }) } };
 }
 
 /**
@@ -500,12 +645,12 @@ async function runScenario(
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
         const serverCpuBefore = await servers.cpuMs();
-        const measure = await runOnce(contender, spec, plan, workDir, timeoutMs, options, pinning.clientCore);
+        const measured = await runOnce(contender, spec, plan, workDir, timeoutMs, options, pinning.clientCore);
         // A run killed by Ctrl-C is no failure of the model: the bench is stopping.
         options.signal?.throwIfAborted();
         const serverCpuMs = (await servers.cpuMs()) - serverCpuBefore;
         const sample: Sample =
-          typeof measure === 'string'
+          typeof measured === 'string'
             ? {
                 run,
                 wallMs: NaN,
@@ -514,21 +659,24 @@ async function runScenario(
                 systemMs: NaN,
                 maxRssMB: NaN,
                 serverCpuMs,
-                failures: [measure],
+                failures: [measured],
               }
             : {
                 run,
-                wallMs: measure.wallMs,
-                cpuMs: measure.userMs + measure.systemMs,
-                userMs: measure.userMs,
-                systemMs: measure.systemMs,
-                maxRssMB: measure.maxRssMB,
+                wallMs: measured.measure.wallMs,
+                cpuMs: measured.measure.userMs + measured.measure.systemMs,
+                userMs: measured.measure.userMs,
+                systemMs: measured.measure.systemMs,
+                maxRssMB: measured.measure.maxRssMB,
                 serverCpuMs,
-                ...scenarioFigures(spec, plan, measure.events),
-                failures: verifyRun(plan, measure),
+                ...(measured.startupMs !== undefined && { startupMs: measured.startupMs }),
+                ...scenarioFigures(spec, plan, measured.measure.events),
+                failures: [...verifyRun(plan, measured.measure), ...measured.problems],
               };
         samples.get(contender.name)!.push(sample);
-        if (typeof measure !== 'string' && spec.events) timelines.get(contender.name)!.set(run, measure.events);
+        if (typeof measured !== 'string' && spec.events) {
+          timelines.get(contender.name)!.set(run, measured.measure.events);
+        }
         const verdict =
           sample.failures.length === 0
             ? `${(sample.wallMs / 1000).toFixed(3)} s`
@@ -537,7 +685,7 @@ async function runScenario(
       }
     }
     const rows = all.map((contender): Row => {
-      const skipped = spec.skip?.[contender.name];
+      const skipped = spec.skip?.[contender.name] ?? (contender.missing && `${installHint} (${contender.missing})`);
       if (skipped) {
         return {
           contender: contender.name,
@@ -561,7 +709,9 @@ async function runScenario(
       ...(spec.goal && { goal: spec.goal }),
       taskGroups: plan.expected.map((task) => task.group),
       warnings,
-      rows: rows.map((row) => judged(raw?.median && row.median && row !== raw ? versusRaw(row, raw) : row, spec.goal)),
+      rows: rows
+        .map((row) => judged(raw?.median && row.median && row !== raw ? versusRaw(row, raw) : row, spec.goal))
+        .map((row) => besideAncestor(row, rows, spec.name)),
     };
   } finally {
     await servers.stop();
@@ -609,10 +759,15 @@ export async function runMicro(
   return results;
 }
 
-/** Said in every report, so nobody looks for rows that are not there. */
-const peersNote =
-  "peers: the series' own Twisted and Erlang clients are not part of this bench yet; " +
-  'every row is a TypeScript model of this project or the raw Node client.';
+/** Said in every report, so nobody looks for rows that are not there, or takes a peer's figure for what it is not. */
+function peersNote(included: boolean): string {
+  return included
+    ? "peers: our own Twisted, Erlang and Haskell clients (bench/peers/) ran in the same rounds; a peer's wall time " +
+        'is its own, from just before its first connect to its last result, CPU and peak RSS its own report; ' +
+        'start-up (the interpreter or VM) is apart, in its own column.'
+    : 'peers: not in this run; every row is a TypeScript model of this project or the raw Node client ' +
+        '(`--peers` adds our Twisted, Erlang and Haskell clients).';
+}
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
@@ -642,7 +797,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       scenarios,
       micro,
       notes: [
-        peersNote,
+        peersNote(options.peers === true),
         ...(options.runs < minRoundsForVerdict
           ? [
               `verdicts need ${minRoundsForVerdict} rounds or more; with ${options.runs}, every goal's verdict is undecided ` +

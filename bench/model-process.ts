@@ -55,6 +55,8 @@ export interface RunMeasure {
   readonly leaked: Readonly<Record<string, number>>;
   /** Set when `getPoems` broke the contract by rejecting. */
   readonly rejected?: string;
+  /** The wall-clock instant (ms since the epoch) the clock started: the harness counts start-up up to it. */
+  readonly startedAtMs?: number;
 }
 
 const projectRoot = new URL('../', import.meta.url);
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     results: digests,
     events,
     leaked: await leakedSince(before),
+    startedAtMs: performance.timeOrigin + start,
     ...(rejected !== undefined && { rejected }),
   };
   writeFileSync(job.resultPath, JSON.stringify(measure));

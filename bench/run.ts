@@ -70,6 +70,12 @@ export const benchCommand = {
       negatable: true,
       help: 'servers on core 0, clients on core 1 when there are 2+ cores and taskset (default;\n--no-pin runs them unpinned, and the report says the figures are noisier)',
     },
+    peers: {
+      type: 'boolean',
+      help:
+        'add the peers (our Twisted, Erlang and Haskell clients) to the same rounds, each beside\n' +
+        'its descendant model; a peer not installed shows as such (npm run peers -- install)',
+    },
     micro: { type: 'boolean', negatable: true, help: 'run the micro-benchmarks (default; --no-micro skips them)' },
     json: { type: 'boolean', help: 'print the JSON report on stdout instead of the tables' },
     out: { type: 'string', value: '<dir>', help: 'where results go (default bench/results), made if missing' },
@@ -200,6 +206,7 @@ if (isMain(import.meta.url)) {
       models: list(values.model),
       micro: values.micro ?? true,
       pin: values.pin ?? true,
+      peers: values.peers ?? false,
       progress: (line) => run.err(`${line}\n`),
       signal: run.signal,
     };

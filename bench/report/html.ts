@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { BenchReport, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
 import {
+  ancestorVerdict,
   bestOf,
   budgetVerdict,
   cellText,
@@ -19,6 +20,7 @@ import {
   isFigure,
   opsPerSecond,
   ratio,
+  rowLabel,
   scenarioColumns,
   scenarioHeadline,
 } from './terminal.ts';
@@ -40,7 +42,7 @@ function scenarioTable(scenario: ScenarioResult): string {
   const head = `<tr><th>model</th>${columns.map((c) => `<th>${escapeHtml(c.title)}</th>`).join('')}<th>notes</th></tr>`;
   const body = scenario.rows
     .map((row) => {
-      const name = `<td class="name" title="${escapeHtml(row.title)}">${escapeHtml(row.contender)}</td>`;
+      const name = `<td class="name" title="${escapeHtml(row.title)}">${escapeHtml(rowLabel(row))}</td>`;
       const notes = `<td class="notes">${row.notes.map(escapeHtml).join('<br>')}</td>`;
       if (row.status !== 'ok') {
         const label =
@@ -67,6 +69,7 @@ function scenarioSection(scenario: ScenarioResult, index: number): string {
 ${scenario.warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join('\n')}
 ${scenarioTable(scenario)}
 ${goalVerdict(scenario) ? `<p class="headline">${escapeHtml(goalVerdict(scenario)!)}</p>` : ''}
+${ancestorVerdict(scenario) ? `<p class="headline">${escapeHtml(ancestorVerdict(scenario)!)}</p>` : ''}
 <div class="chart" id="bars-${index}"></div>
 ${
   timelines
@@ -107,7 +110,7 @@ const report = JSON.parse(document.getElementById('report-data').textContent);
 const palette = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
 report.scenarios.forEach((scenario, index) => {
   const rows = scenario.rows.filter((row) => row.status === 'ok');
-  const names = rows.map((row) => row.contender);
+  const names = rows.map((row) => (row.kind === 'peer' ? row.contender + ' (peer)' : row.contender));
   const chart = echarts.init(document.getElementById('bars-' + index), null, { renderer: 'svg' });
   const ideal = scenario.idealMs === undefined ? [] : [{ yAxis: scenario.idealMs / 1000, name: 'ideal' }];
   chart.setOption({

@@ -7,6 +7,7 @@
 
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
+import { ancestorGoalScenarios, ancestorOf } from '../peers/peers.ts';
 import type { Goal, GoalMeasure } from '../scenarios.ts';
 import { minRoundsForVerdict, type PairedRatio } from '../stats.ts';
 
@@ -111,6 +112,10 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
     { title: 'peak RSS', value: (row) => row.median?.maxRssMB, format: (v) => `${v.toFixed(0)} MB`, better: 'lower' },
   ];
   columns.push({ title: 'server CPU', value: (row) => row.median?.serverCpuMs, format: seconds, better: 'none' });
+  // Reports from before start-up was measured have none; the column appears when some row has it.
+  if (anyRow((row) => row.median?.startupMs)) {
+    columns.push({ title: 'start-up', value: (row) => row.median?.startupMs, format: seconds, better: 'lower' });
+  }
   if (scenario.idealMs !== undefined) {
     columns.push({ title: '× ideal', value: (row) => row.vsIdeal, format: ratio, better: 'lower' });
   }
@@ -140,6 +145,15 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
       text: (row) => row.paired?.rss && interval(row.paired.rss),
     });
   }
+  if (anyRow((row) => row.vsAncestor?.wall.median)) {
+    columns.push({
+      title: '× ancestor wall [95%]',
+      value: (row) => row.vsAncestor?.wall.median,
+      format: ratio,
+      better: 'none',
+      text: (row) => row.vsAncestor && `${interval(row.vsAncestor.wall)} ${row.vsAncestor.peer}`,
+    });
+  }
   if (scenario.goal) {
     const goal = scenario.goal;
     columns.push({
@@ -150,7 +164,7 @@ export function scenarioColumns(scenario: ScenarioResult): Column[] {
       // The baselines' figures are shown beside the judged models, but they are judged on idiom.
       text: (row) =>
         row.verdict ??
-        (row.status === 'ok' && row.kind === 'model' && !goal.judged.includes(row.contender)
+        (row.status === 'ok' && row.kind !== 'baseline' && !goal.judged.includes(row.contender)
           ? 'not judged'
           : undefined),
     });
@@ -204,16 +218,46 @@ export function goalVerdict(scenario: ScenarioResult): string | undefined {
   );
 }
 
+/** A row's name in a table: a peer says it is one. */
+export const rowLabel = (row: Row) => (row.kind === 'peer' ? `${row.contender} (peer)` : row.contender);
+
+const ancestorWords = { met: 'faster than', 'not met': 'not faster than', undecided: 'undecided beside' } as const;
+
+/**
+ * Where a scenario holds models to beating their ancestor: each model with one, its per-round wall
+ * ratio to it and the verdict (faster when the whole interval is below 1), or why there is no figure.
+ */
+export function ancestorVerdict(scenario: ScenarioResult): string | undefined {
+  if (!ancestorGoalScenarios.includes(scenario.name) || !scenario.rows.some((row) => row.kind === 'peer')) {
+    return undefined;
+  }
+  const parts = scenario.rows.flatMap((row) => {
+    const peer = row.kind === 'model' ? ancestorOf(row.contender)?.name : undefined;
+    if (peer === undefined) return [];
+    const versus = row.vsAncestor;
+    if (versus?.verdict) {
+      return [`${row.contender}: ${ancestorWords[versus.verdict]} ${peer} (${interval(versus.wall)})`];
+    }
+    const why =
+      row.status === 'ok'
+        ? `${peer} ${scenario.rows.find((other) => other.contender === peer)?.status ?? 'not run'}`
+        : `${row.contender} ${row.status}`;
+    return [`${row.contender}: no figure beside ${peer} (${why})`];
+  });
+  if (parts.length === 0) return undefined;
+  return `beside their ancestors (the goal: every model faster, wall time paired per round) — ${parts.join('; ')}`;
+}
+
 export function renderScenario(scenario: ScenarioResult, style: Style): string {
   const columns = scenarioColumns(scenario);
   const best = columns.map((column) => bestOf(column, scenario.rows));
   const rows = scenario.rows.map((row) => {
     if (row.status !== 'ok') {
       const label = row.status === 'failed' ? style.bad('FAILED') : style.dim('skipped');
-      return [row.contender, label, ...columns.slice(1).map(() => '')];
+      return [rowLabel(row), label, ...columns.slice(1).map(() => '')];
     }
     return [
-      row.contender,
+      rowLabel(row),
       ...columns.map((column, index) => {
         const text = cellText(column, row) ?? '';
         return text && isFigure(best[index]) && column.value(row) === best[index] ? style.best(text) : text;
@@ -229,6 +273,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
     ...scenario.warnings.map((warning) => style.bad(`  ${warning}`)),
     textTable(['model', ...columns.map((column) => column.title)], rows),
     ...(goalVerdict(scenario) ? [`  ${goalVerdict(scenario)}`] : []),
+    ...(ancestorVerdict(scenario) ? [`  ${ancestorVerdict(scenario)}`] : []),
     ...notes,
   ].join('\n');
 }
