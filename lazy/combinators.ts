@@ -16,14 +16,23 @@ import { Cursor, doneResult, from, Lazy, type Puller, type Run, single } from '.
 
 type Source<T> = AsyncIterable<T> | Iterable<T>;
 
-/** Pulls lazily-transformed runs from one upstream; the shape of `map`, `filter` and `lines`. */
+/**
+ * Pulls lazily-transformed runs from one upstream; the shape of `map`, `filter` and `lines`. The
+ * pullers and runs made per open or per run here are written with methods, not arrow-valued
+ * properties: a loader that keeps function names (tsx does) defines a `name` on every arrow stored
+ * under a name, a slow property write each time one is made.
+ */
 function through<A, B>(source: Source<A>, transform: (run: Run<A>) => Run<B>): Lazy<B> {
   const upstream = from(source);
   return new Lazy(() => {
     const puller = upstream.open();
     return {
-      pull: () => puller.pull().then((run) => run && transform(run)),
-      close: () => puller.close(),
+      pull() {
+        return puller.pull().then((run) => run && transform(run));
+      },
+      close() {
+        return puller.close();
+      },
     };
   });
 }
@@ -31,7 +40,7 @@ function through<A, B>(source: Source<A>, transform: (run: Run<A>) => Run<B>): L
 /** `fn` applied to each item, when that item is asked for. */
 export function map<A, B>(fn: (item: A) => B, source: Source<A>): Lazy<B> {
   return through(source, (run) => ({
-    next: () => {
+    next() {
       const item = run.next();
       return item.done ? doneResult : { done: false, value: fn(item.value) };
     },
@@ -41,7 +50,7 @@ export function map<A, B>(fn: (item: A) => B, source: Source<A>): Lazy<B> {
 /** The items for which `keep` is true. */
 export function filter<T>(keep: (item: T) => boolean, source: Source<T>): Lazy<T> {
   return through(source, (run) => ({
-    next: () => {
+    next() {
       for (let item = run.next(); !item.done; item = run.next()) {
         if (keep(item.value)) return item;
       }
@@ -55,7 +64,7 @@ export function concatMap<A, B>(fn: (item: A) => Iterable<B>, source: Source<A>)
   return through(source, (run) => {
     let inner: Iterator<B> | undefined;
     return {
-      next: () => {
+      next() {
         for (;;) {
           if (inner) {
             const item = inner.next();
@@ -106,7 +115,9 @@ export function lines(source: Source<string>): Lazy<string> {
         }
         return undefined;
       },
-      close: () => puller.close(),
+      close() {
+        return puller.close();
+      },
     };
   });
 }
@@ -147,12 +158,12 @@ export function take<T>(count: number, source: Source<T>): Lazy<T> {
     };
     if (left <= 0) stop();
     return {
-      pull: async () => {
+      async pull() {
         if (left <= 0) return undefined;
         const run = await puller.pull();
         if (!run) return undefined;
         return {
-          next: () => {
+          next() {
             if (left <= 0) return doneResult;
             const item = run.next();
             if (item.done) return item;
@@ -162,7 +173,9 @@ export function take<T>(count: number, source: Source<T>): Lazy<T> {
           },
         };
       },
-      close: () => puller.close(),
+      close() {
+        return puller.close();
+      },
     };
   });
 }

@@ -60,11 +60,16 @@ export class Cursor<T> implements AsyncIterator<T, undefined> {
   /** The pull in progress, so that overlapping `next()` calls queue instead of pulling twice. */
   #pending: Promise<IteratorResult<T, undefined>> | undefined;
   /** What a pull settles into, made once per cursor rather than once per pull. */
-  readonly #onRun = (run: Run<T> | undefined) => this.#took(run);
-  readonly #onFailure = (error: unknown) => this.#failed(error);
+  readonly #onRun: (run: Run<T> | undefined) => IteratorResult<T, undefined> | Promise<IteratorResult<T, undefined>>;
+  readonly #onFailure: (error: unknown) => Promise<never>;
 
   constructor(puller: Puller<T>) {
     this.#puller = puller;
+    // Assigned here rather than as field initializers: a loader that keeps function names (tsx
+    // does) defines a `name` on every function made by an initializer, a slow property write on
+    // each of thousands of cursors.
+    this.#onRun = (run) => this.#took(run);
+    this.#onFailure = (error) => this.#failed(error);
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
