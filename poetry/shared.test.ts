@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AddressError, parseAddress } from './address.ts';
 import { PoetryError } from './contract.ts';
-import { PoemDecoder } from './decode.ts';
+import { PoemDecoder, wholePoemBytes } from './decode.ts';
 import { poetryErrors, toPoetryError } from './errors.ts';
 
 describe('parseAddress', () => {
@@ -39,12 +39,39 @@ describe('PoemDecoder', () => {
   });
 
   it('rejects invalid UTF-8 with BAD_ENCODING, and a poem cut inside a character', () => {
-    expect(() => new PoemDecoder('h:1').push(Uint8Array.of(0x61, 0xff, 0x62))).toThrow(
+    const spoiled = Uint8Array.of(0x61, 0xff, 0x62);
+    // Streaming, at the chunk that has the bad bytes; a short kept poem, when it is decoded at the end.
+    expect(() => new PoemDecoder('h:1', { keep: false }).push(spoiled)).toThrow(
       expect.objectContaining({ code: 'BAD_ENCODING', address: 'h:1' }),
     );
+    const kept = new PoemDecoder('h:1');
+    expect(kept.push(spoiled)).toBe('');
+    expect(() => kept.end()).toThrow(expect.objectContaining({ code: 'BAD_ENCODING', address: 'h:1' }));
     const cutShort = new PoemDecoder('h:1');
     cutShort.push(Uint8Array.of(0xe6, 0x9f));
     expect(() => cutShort.end()).toThrow(PoetryError);
+  });
+
+  it('holds a short kept poem undecoded and decodes one past wholePoemBytes as it comes, a split character whole', () => {
+    const wave = new TextEncoder().encode('🌊');
+    const first = Buffer.alloc(wholePoemBytes - 1, 'a');
+    const decoder = new PoemDecoder('h:1');
+    expect(decoder.push(first)).toBe('');
+    // This chunk takes the poem past the limit with a 4-byte character cut after its first byte.
+    expect(decoder.push(Buffer.concat([Buffer.from('b'), wave.subarray(0, 1)]))).toBe(`${first.toString()}b`);
+    expect(decoder.push(Buffer.concat([wave.subarray(1), Buffer.from('c')]))).toBe('🌊c');
+    expect(decoder.end()).toBe(`${first.toString()}b🌊c`);
+    // Past the limit, invalid bytes are caught at their chunk.
+    const long = new PoemDecoder('h:1');
+    long.push(Buffer.alloc(wholePoemBytes + 1, 'a'));
+    expect(() => long.push(Uint8Array.of(0xff))).toThrow(expect.objectContaining({ code: 'BAD_ENCODING' }));
+  });
+
+  it('gives the same whole poem from a second end()', () => {
+    const decoder = new PoemDecoder('h:1');
+    decoder.push(Buffer.from('river'));
+    expect(decoder.end()).toBe('river');
+    expect(decoder.end()).toBe('river');
   });
 });
 
