@@ -392,16 +392,19 @@ async function startServers(spec: ScenarioSpec, core: number | undefined): Promi
   };
 }
 
-async function runOnce(
-  contender: Contender,
-  spec: ScenarioSpec,
-  plan: RunPlan,
-  workDir: string,
-  timeoutMs: number,
-  options: BenchOptions,
-  core: number | undefined,
-): Promise<Measured | string> {
-  if (contender.kind === 'peer') return runPeerOnce(contender, spec, plan, workDir, timeoutMs, options, core);
+/** What every run of a scenario shares: where it runs, how long it may take, on which core. */
+interface RunSetting {
+  readonly spec: ScenarioSpec;
+  readonly plan: RunPlan;
+  readonly workDir: string;
+  readonly timeoutMs: number;
+  readonly options: BenchOptions;
+  readonly core: number | undefined;
+}
+
+async function runOnce(contender: Contender, setting: RunSetting): Promise<Measured | string> {
+  if (contender.kind === 'peer') return runPeerOnce(contender, setting);
+  const { spec, plan, workDir, timeoutMs, options, core } = setting;
   const resultPath = path.join(workDir, `${spec.name}-${contender.name}.json`);
   rmSync(resultPath, { force: true });
   const job: ModelJob = {
@@ -446,15 +449,8 @@ function incomplete(output: ChildEnd, timeoutMs: number): string {
  * model (pinned, under the raised descriptor limit), its document read from its stdout. Start-up is
  * from the spawn to the instant the peer says it was about to connect.
  */
-async function runPeerOnce(
-  contender: Contender,
-  spec: ScenarioSpec,
-  plan: RunPlan,
-  workDir: string,
-  timeoutMs: number,
-  options: BenchOptions,
-  core: number | undefined,
-): Promise<Measured | string> {
+async function runPeerOnce(contender: Contender, setting: RunSetting): Promise<Measured | string> {
+  const { spec, plan, workDir, timeoutMs, options, core } = setting;
   const addressFile = path.join(workDir, `${spec.name}-addresses.txt`);
   writeFileSync(addressFile, `${plan.addresses.map(formatAddress).join('\n')}\n`);
   const argv = [...(contender.peerArgv ?? []), ...peerArguments(spec.options, addressFile)];
@@ -642,10 +638,11 @@ async function runScenario(
       running.map((contender) => [contender.name, new Map()]),
     );
     const timeoutMs = Math.max(options.quick ? 20_000 : 60_000, (plan.idealMs ?? 0) * 20);
+    const setting: RunSetting = { spec, plan, workDir, timeoutMs, options, core: pinning.clientCore };
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
         const serverCpuBefore = await servers.cpuMs();
-        const measured = await runOnce(contender, spec, plan, workDir, timeoutMs, options, pinning.clientCore);
+        const measured = await runOnce(contender, setting);
         // A run killed by Ctrl-C is no failure of the model: the bench is stopping.
         options.signal?.throwIfAborted();
         const serverCpuMs = (await servers.cpuMs()) - serverCpuBefore;

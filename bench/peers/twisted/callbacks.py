@@ -112,10 +112,7 @@ def poetry_main():
         for _ in range(min(concurrency or len(addresses), len(addresses))):
             start_next()
 
-    reactor.callWhenRunning(start_all)
-    reactor.run()
-    tasks = list(zip(addresses, outcomes))
-    sys.exit(peer_common.report(clock, tasks, peer_common.runtime_description(reactor)))
+    peer_common.run_reactor(start_all, clock, addresses, outcomes)
 
 
 if __name__ == "__main__":

@@ -76,10 +76,7 @@ def poetry_main():
         ]
         defer.DeferredList(downloads).addBoth(lambda _: (clock.stop(), reactor.stop()))
 
-    reactor.callWhenRunning(start_all)
-    reactor.run()
-    tasks = list(zip(addresses, outcomes))
-    sys.exit(peer_common.report(clock, tasks, peer_common.runtime_description(reactor)))
+    peer_common.run_reactor(start_all, clock, addresses, outcomes)
 
 
 if __name__ == "__main__":

@@ -145,11 +145,16 @@ def report(clock, tasks, runtime):
     return 0 if all(r["ok"] for r in results) else 1
 
 
-def runtime_description(reactor):
+def run_reactor(start_all, clock, addresses, outcomes):
+    """Runs the reactor from `start_all` until a peer stops it, then reports and exits with the code."""
     import twisted
+    from twisted.internet import reactor
 
-    return (f"Python {sys.version.split()[0]} ({sys.executable}), Twisted {twisted.__version__}, "
-            f"{type(reactor).__name__}")
+    reactor.callWhenRunning(start_all)
+    reactor.run()
+    runtime = (f"Python {sys.version.split()[0]} ({sys.executable}), Twisted {twisted.__version__}, "
+               f"{type(reactor).__name__}")
+    sys.exit(report(clock, list(zip(addresses, outcomes)), runtime))
 
 
 def classify(reason):
