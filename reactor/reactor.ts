@@ -101,9 +101,14 @@ export class Reactor implements ReactorTime {
         const ready = await this.#poller.wait(this.#clock.timeUntilNextCall());
         this.#waiting = false;
         // 2. call each ready descriptor, unless an earlier one in this turn unregistered it.
-        for (const { descriptor, readable, writable } of ready) {
-          if (readable && this.#readers.has(descriptor)) this.#guardDescriptor(descriptor, 'doRead');
-          if (writable && this.#writers.has(descriptor)) this.#guardDescriptor(descriptor, 'doWrite');
+        for (const readiness of ready) {
+          const descriptor = readiness.descriptor;
+          try {
+            if (readiness.readable && this.#readers.has(descriptor)) descriptor.doRead();
+            if (readiness.writable && this.#writers.has(descriptor)) descriptor.doWrite();
+          } catch (error) {
+            this.#dropBroken(descriptor, error);
+          }
         }
         // 3. run the delayed calls that are due.
         this.#clock.runDueCalls((error) => this.log(error, 'delayed call'));
@@ -213,14 +218,10 @@ export class Reactor implements ReactorTime {
     }
   }
 
-  /** A descriptor whose callback throws is logged and dropped (as Twisted does); the loop and the others go on. */
-  #guardDescriptor(descriptor: FileDescriptor, method: 'doRead' | 'doWrite'): void {
-    try {
-      descriptor[method]();
-    } catch (error) {
-      this.log(error, descriptor.logPrefix());
-      this.disconnect(descriptor, error instanceof Error ? error : new Error(String(error)));
-    }
+  /** A descriptor whose callback threw is logged and dropped (as Twisted does); the loop and the others go on. */
+  #dropBroken(descriptor: FileDescriptor, error: unknown): void {
+    this.log(error, descriptor.logPrefix());
+    this.disconnect(descriptor, error instanceof Error ? error : new Error(String(error)));
   }
 
   #disconnectAll(): void {

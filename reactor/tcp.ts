@@ -159,6 +159,10 @@ class TCPConnection implements LibuvDescriptor, Transport {
     this.#phase = phase;
     this.#connector = connector;
     const listeners = TCPConnection.#listeners;
+    // Listening for data from the start, as a plain client does: bytes that come before the
+    // protocol is attached wait in `#received`. (A 'data' listener added after the connect finds
+    // them buffered in the stream instead, and the stream replays them on a tick of its own.)
+    socket.on('data', listeners.data);
     socket.on('end', listeners.end);
     socket.on('error', listeners.error);
     socket.on('close', listeners.close);
@@ -224,7 +228,6 @@ class TCPConnection implements LibuvDescriptor, Transport {
   /** Gives a connected socket its protocol and starts reading. */
   attach(protocol: Protocol): void {
     this.#protocol = protocol;
-    this.#socket.on('data', TCPConnection.#listeners.data);
     // An accepted socket starts paused (pauseOnConnect) and a 'data' listener alone does not resume it.
     if (this.#socket.isPaused()) this.#socket.resume();
     this.#reactor.addReader(this);
@@ -432,12 +435,12 @@ export class Connector {
   transport: Transport | undefined;
   #attempt: TCPConnection | undefined;
 
-  constructor(reactor: Reactor, destination: Address, factory: ClientFactory, options: ConnectOptions = {}) {
+  constructor(reactor: Reactor, destination: Address, factory: ClientFactory, options?: ConnectOptions) {
     if (!(factory instanceof ClientFactory)) throw new TypeError('connectTCP needs a ClientFactory');
     this.#reactor = reactor;
     this.#destination = destination;
     this.factory = factory;
-    this.#timeout = options.timeout ?? 30;
+    this.#timeout = options?.timeout ?? 30;
   }
 
   getDestination(): Address {
@@ -495,7 +498,7 @@ export function connectTCP(
   host: string,
   port: number,
   factory: ClientFactory,
-  options: ConnectOptions = {},
+  options?: ConnectOptions,
 ): Connector {
   const connector = new Connector(reactor, { host, port }, factory, options);
   connector.connect();
