@@ -16,7 +16,7 @@
  * later re-enters the driver, from its own callback, with a fresh stack.
  */
 import { AsyncResource } from 'node:async_hooks';
-import { Deferred, Failure, isThenable } from '../reactor/defer.ts';
+import { Deferred, Failure, isThenable, prependErrback } from '../reactor/defer.ts';
 
 /** The generators `inlineCallbacks` drives: yield anything, return `R`. */
 export type InlineGenerator<R> = Generator<unknown, R, unknown>;
@@ -24,14 +24,19 @@ export type InlineGenerator<R> = Generator<unknown, R, unknown>;
 /** What a `yield` waits for: a Deferred, or a Promise (or any thenable), which resumes in a microtask. */
 export type Awaitable<T> = Deferred<T> | PromiseLike<T>;
 
+/** What `wait` returns: an iterator for `yield*` to delegate to, which ends with the awaited result. */
+export interface Waiting<T> extends Iterator<Awaitable<T>, T, unknown> {
+  [Symbol.iterator](): Waiting<T>;
+}
+
 /**
  * `yield* wait(d)`: the typed form of `yield d`. A plain `yield` can only be typed `unknown`, because
- * one generator yields Deferreds of many types; delegating to this one-step generator carries `T` out.
+ * one generator yields Deferreds of many types; delegating to this one-step iterator carries `T` out.
  *
  * Like Twisted's `await d` (not its `yield d`), a Deferred that already holds a value is read without
  * going through the driver, and keeps its result. Anything else is yielded to the driver as usual.
  */
-export function* wait<T>(awaited: Awaitable<T>): Generator<Awaitable<T>, T, unknown> {
+export function wait<T>(awaited: Awaitable<T>): Waiting<T> {
   if (
     awaited instanceof Deferred &&
     awaited.called &&
@@ -39,9 +44,54 @@ export function* wait<T>(awaited: Awaitable<T>): Generator<Awaitable<T>, T, unkn
     !(awaited.result instanceof Deferred) &&
     !(awaited.result instanceof Failure)
   ) {
-    return awaited.result as T;
+    return new ReadAtOnce(awaited.result as T);
   }
-  return (yield awaited) as T;
+  return new YieldOnce(awaited);
+}
+
+// `wait`'s iterators are two small classes rather than a generator function: one is made per wait,
+// and a generator object (with its saved frame) costs several times more to make and to step.
+
+/** A result that is already there: `yield*` ends at once with it. */
+class ReadAtOnce<T> implements Waiting<T> {
+  readonly #value: T;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Awaitable<T>, T> {
+    return { value: this.#value, done: true };
+  }
+}
+
+/** One `yield` of the awaited value to the driver; what the driver sends back (or throws in) ends the `yield*`. */
+class YieldOnce<T> implements Waiting<T> {
+  #awaited: Awaitable<T> | undefined;
+
+  constructor(awaited: Awaitable<T>) {
+    this.#awaited = awaited;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(sent?: unknown): IteratorResult<Awaitable<T>, T> {
+    const awaited = this.#awaited;
+    if (awaited === undefined) return { value: sent as T, done: true };
+    this.#awaited = undefined;
+    return { value: awaited, done: false };
+  }
+
+  throw(error: unknown): never {
+    this.#awaited = undefined;
+    throw error;
+  }
 }
 
 /**
@@ -84,25 +134,25 @@ export function ensureDeferred<R>(value: Deferred<R> | InlineGenerator<R>): Defe
   throw new NotACoroutineError(`${describe(value)} is not a generator or a Deferred`);
 }
 
-/** Internal: the error a cancel plants on the caller's Deferred, so that its first link can hand over. */
+/** Internal: the error a cancel plants on the caller's Deferred, so that the link put before the caller's can hand over. */
 class CancelHandOver extends Error {}
 
 /**
- * One running generator: where its result goes and what it waits on. The functions it hands to
- * Deferreds are shared module functions with the coroutine as an extra argument, not closures made
- * per call: a call then costs one generator, one Deferred and this object.
+ * One running generator, and the Deferred its caller holds: the coroutine is that Deferred, so a
+ * call costs one generator and this object. The functions it hands to Deferreds are static ones
+ * with the coroutine as an extra argument, not closures made per call.
  */
-class Coroutine<R> {
-  readonly generator: InlineGenerator<R>;
-  /** The Deferred the generator's outcome fires: the caller's, or after a cancel, a fresh one it waits on. */
-  target: Deferred<R>;
+class Coroutine<R> extends Deferred<R> {
+  readonly #generator: InlineGenerator<R>;
+  /** The Deferred the generator's outcome fires: this one, or after a cancel, a fresh one this one waits on. */
+  #target: Deferred<R> = this;
   /** The Deferred the generator is suspended on; cancelling the caller's Deferred cancels this one. */
-  waitingOn: Deferred<unknown> | undefined = undefined;
+  #waitingOn: Deferred<unknown> | undefined = undefined;
   /** True while the driver loop is still on the stack after attaching to a Deferred. */
-  attaching = false;
+  #attaching = false;
   /** Set when the Deferred just attached to fired during `addBoth`: the loop takes the result itself. */
-  firedWhileAttaching = false;
-  attachedResult: unknown = undefined;
+  #firedWhileAttaching = false;
+  #attachedResult: unknown = undefined;
   /**
    * The caller's async context (what AsyncLocalStorage reads). A Deferred that fires later resumes
    * the generator from whatever context fired it; resuming inside this resource keeps the generator
@@ -111,22 +161,22 @@ class Coroutine<R> {
    * then: a coroutine that never waits pays nothing. (`AsyncLocalStorage.snapshot()` would say the
    * same, but costs over a hundred times more on Node 20.)
    */
-  context: AsyncResource | undefined = undefined;
+  #context: AsyncResource | undefined = undefined;
 
   constructor(generator: InlineGenerator<R>) {
-    this.generator = generator;
-    this.target = newTarget(this);
+    super(Coroutine.#cancelOwn);
+    this.#generator = generator;
   }
 
+  /** Runs the generator up to its first wait (or its end) and hands back the caller's Deferred. */
   start(): Deferred<R> {
-    const caller = this.target;
-    this.resume(undefined, false);
-    return caller;
+    this.#resume(undefined, false);
+    return this;
   }
 
   /** The driver loop: step the generator until it waits on an unfired Deferred or finishes. */
-  resume(input: unknown, thrown: boolean): void {
-    const generator = this.generator;
+  #resume(input: unknown, thrown: boolean): void {
+    const generator = this.#generator;
     for (;;) {
       let step: IteratorResult<unknown, R>;
       // Only the step is guarded: the caller's links run inside `callback`/`errback`, and what they
@@ -134,11 +184,11 @@ class Coroutine<R> {
       try {
         step = thrown ? generator.throw(input) : generator.next(input);
       } catch (error) {
-        this.target.errback(new Failure(error));
+        this.#target.errback(new Failure(error));
         return;
       }
       if (step.done) {
-        this.target.callback(step.value);
+        this.#target.callback(step.value);
         return;
       }
       let awaited = step.value;
@@ -157,60 +207,58 @@ class Coroutine<R> {
         }
       }
       const deferred = awaited as Deferred<unknown>;
-      this.attaching = true;
-      this.firedWhileAttaching = false;
-      deferred.addBoth(gotResult, this);
-      this.attaching = false;
-      if (!this.firedWhileAttaching) {
-        this.waitingOn = deferred;
-        this.context ??= new AsyncResource('inlineCallbacks');
+      this.#attaching = true;
+      this.#firedWhileAttaching = false;
+      deferred.addBoth(Coroutine.#gotResult, this as Coroutine<unknown>);
+      this.#attaching = false;
+      if (!this.#firedWhileAttaching) {
+        this.#waitingOn = deferred;
+        this.#context ??= new AsyncResource('inlineCallbacks');
         return;
       }
-      const result = this.attachedResult;
-      this.attachedResult = undefined;
+      const result = this.#attachedResult;
+      this.#attachedResult = undefined;
       thrown = result instanceof Failure;
       input = thrown ? (result as Failure).value : result;
     }
   }
-}
 
-/** The link on each awaited Deferred. Returns `undefined`: yielding consumes the Deferred's result. */
-function gotResult(result: unknown, coroutine: Coroutine<unknown>): undefined {
-  if (coroutine.attaching) {
-    coroutine.firedWhileAttaching = true;
-    coroutine.attachedResult = result;
-  } else {
-    coroutine.waitingOn = undefined;
-    const context = coroutine.context as AsyncResource;
-    if (result instanceof Failure) context.runInAsyncScope(coroutine.resume, coroutine, result.value, true);
-    else context.runInAsyncScope(coroutine.resume, coroutine, result, false);
+  /** The link on each awaited Deferred. Returns `undefined`: yielding consumes the Deferred's result. */
+  static #gotResult(result: unknown, coroutine: Coroutine<unknown>): undefined {
+    if (coroutine.#attaching) {
+      coroutine.#firedWhileAttaching = true;
+      coroutine.#attachedResult = result;
+    } else {
+      coroutine.#waitingOn = undefined;
+      const context = coroutine.#context as AsyncResource;
+      if (result instanceof Failure) context.runInAsyncScope(coroutine.#resume, coroutine, result.value, true);
+      else context.runInAsyncScope(coroutine.#resume, coroutine, result, false);
+    }
+    return undefined;
   }
-  return undefined;
-}
 
-/**
- * A Deferred whose cancel does not fail it outright. Twisted's trick, done with public links: the
- * canceller errbacks it with `CancelHandOver`, which only its own first link sees (added here,
- * before anyone else can add links). That link cancels what the generator waits on and returns a
- * fresh target, so this Deferred is chained to whatever the generator does next: it may catch the
- * `CancelledError`, return a value, or go on yielding.
- */
-function newTarget<R>(coroutine: Coroutine<R>): Deferred<R> {
-  const target = new Deferred<R>(plantHandOver);
-  target.addErrback(handOver, coroutine);
-  return target;
-}
+  /**
+   * A cancel does not fail the caller's Deferred outright. Twisted's way: a link put at the head of
+   * its chain catches the `CancelHandOver` this errbacks it with, before any caller's link sees it,
+   * cancels what the generator waits on and returns a fresh target, so the caller's Deferred follows
+   * whatever the generator does next: it may catch the `CancelledError`, return a value, or go on yielding.
+   */
+  static #cancel(target: Deferred<unknown>, coroutine: Coroutine<unknown>): void {
+    prependErrback(target, Coroutine.#handOver, coroutine);
+    target.errback(new CancelHandOver());
+  }
 
-function plantHandOver(target: Deferred<unknown>): void {
-  target.errback(new CancelHandOver());
-}
+  static #cancelOwn(coroutine: Deferred<unknown>): void {
+    Coroutine.#cancel(coroutine, coroutine as Coroutine<unknown>);
+  }
 
-function handOver<R>(failure: Failure, coroutine: Coroutine<R>): Failure | Deferred<R> {
-  if (!(failure.value instanceof CancelHandOver)) return failure;
-  coroutine.target = newTarget(coroutine);
-  // Cancelled while running (from inside its own body): there is nothing to interrupt; it goes on.
-  coroutine.waitingOn?.cancel();
-  return coroutine.target;
+  static #handOver(_failure: Failure, coroutine: Coroutine<unknown>): Deferred<unknown> {
+    const target: Deferred<unknown> = new Deferred((fresh) => Coroutine.#cancel(fresh, coroutine));
+    coroutine.#target = target;
+    // Cancelled while running (from inside its own body): there is nothing to interrupt; it goes on.
+    coroutine.#waitingOn?.cancel();
+    return target;
+  }
 }
 
 /** What every generator object inherits from (`%GeneratorPrototype%`). */

@@ -7,6 +7,7 @@ export {
   Deferred,
   formatUnhandledError,
   getDebugging,
+  prependErrback,
   setDebugging,
   setUnhandledErrorReporter,
   type UnhandledErrorReport,

@@ -65,6 +65,23 @@ class Link {
   ) {}
 }
 
+/** The head of a chain, as `prependErrback` reaches it; set in `Deferred`'s static block, which can see the private queue. */
+let prependLink: (d: Deferred<unknown>, link: Link) => void;
+
+/**
+ * Puts `errback(failure, ...args)` at the head of the chain of `d`, which has not fired yet: before
+ * every link already added. Twisted's inlineCallbacks does this when its Deferred is cancelled (it
+ * swaps out `callbacks`), so that its own link sees the cancel before any caller's link does; the
+ * driver in `generators/` does the same with this.
+ */
+export function prependErrback<A extends unknown[]>(
+  d: Deferred<unknown>,
+  errback: (failure: Failure, ...args: A) => unknown,
+  ...args: A
+): void {
+  prependLink(d, new Link(passthru, NO_ARGS, errback as LinkFunction, argsOrNone(args), NORMAL, null));
+}
+
 // --- unhandled errors ---
 
 /**
@@ -148,6 +165,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #canceller: ((d: Deferred<never>) => void) | undefined;
   #chainedTo: Deferred<unknown> | null = null;
   #debugInfo: DebugInfo | null = null;
+
+  static {
+    prependLink = (d, link) => {
+      link.next = d.#firstLink;
+      d.#firstLink = link;
+      if (d.#lastLink === null) d.#lastLink = link;
+    };
+  }
 
   constructor(canceller?: (deferred: Deferred<T>) => void) {
     this.#canceller = canceller as ((d: Deferred<never>) => void) | undefined;
@@ -390,19 +415,21 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   // --- the trampoline ---
 
   /**
-   * Runs links until the chain is empty or held. `chain` is the explicit stack that replaces
+   * Runs links until the chain is empty or held. `below` is the explicit stack that replaces
    * recursion: when an inner Deferred hands its result to the outer one waiting on it, the outer one
-   * is pushed and run to its end (or next wait), then the inner one's remaining links resume.
+   * is run to its end (or next wait), then the inner one's remaining links resume.
    */
   #runCallbacks(): void {
     // A link added from inside a running link joins the end of the current pass.
     if (this.#runningCallbacks) return;
-    const chain: Deferred<unknown>[] = [this as Deferred<unknown>];
-    while (chain.length > 0) {
-      const current = chain[chain.length - 1]!;
+    let current: Deferred<unknown> = this as Deferred<unknown>;
+    // The Deferreds below `current`, each to resume once the one above it is done; most passes hand
+    // nothing over, so the stack is made at the first hand-over.
+    let below: Deferred<unknown>[] | null = null;
+    for (;;) {
       // Checked only here: a pause() from inside a running link does not stop the links already queued.
       if (current.paused) return;
-      let finished = true;
+      let handedTo: Deferred<unknown> | null = null;
       current.#chainedTo = null;
       for (let link = current.#dequeue(); link !== null; link = current.#dequeue()) {
         if (link.kind === CONTINUATION) {
@@ -411,8 +438,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.result = undefined;
           if (current.#debugInfo !== null) current.#debugInfo.failResult = undefined;
           waiter.paused--;
-          chain.push(waiter);
-          finished = false;
+          handedTo = waiter;
           break;
         }
         if (link.kind === CHAIN) {
@@ -421,8 +447,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           current.result = undefined;
           try {
             if (target.#fire(handedOver) && !target.paused) {
-              chain.push(target);
-              finished = false;
+              handedTo = target;
               break;
             }
           } catch (error) {
@@ -436,10 +461,16 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         current.#callLink(fn, failed ? link.errbackArgs : link.callbackArgs);
         if (isDeferred(current.result) && current.#waitOrTakeOver(current.result)) break;
       }
-      if (finished) {
-        current.#recordFinalResult();
-        chain.pop();
+      if (handedTo !== null) {
+        if (below === null) below = [current];
+        else below.push(current);
+        current = handedTo;
+        continue;
       }
+      current.#recordFinalResult();
+      const resumed = below?.pop();
+      if (resumed === undefined) return;
+      current = resumed;
     }
   }
 

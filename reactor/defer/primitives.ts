@@ -12,6 +12,12 @@ import { maybeDeferred } from './helpers.ts';
 /** What Lock and Semaphore share: acquiring hands out a Deferred, and `run` wraps a call in acquire/release. */
 abstract class ConcurrencyPrimitive {
   protected readonly waiting: Deferred<this>[] = [];
+  /** `[this]`, the arguments of the release hung on every `run`'s outcome, made once rather than per call. */
+  readonly #releaseArgs: [ConcurrencyPrimitive] = [this];
+  /** Every waiter's canceller: it leaves the line. One function per primitive, not a closure per waiter. */
+  readonly #leaveLine = (d: Deferred<this>): void => {
+    this.waiting.splice(this.waiting.indexOf(d), 1);
+  };
 
   abstract acquire(): Deferred<this>;
   abstract release(): void;
@@ -25,28 +31,38 @@ abstract class ConcurrencyPrimitive {
     fn: (...args: A) => R,
     ...args: A
   ): Deferred<R extends Deferred<infer V> ? V : Awaited<R>> {
-    return this.acquire().addCallback(runHolding, fn, args) as Deferred<R extends Deferred<infer V> ? V : Awaited<R>>;
+    return this.acquire().addCallback(ConcurrencyPrimitive.#runHolding, fn, args) as Deferred<
+      R extends Deferred<infer V> ? V : Awaited<R>
+    >;
   }
 
-  /** Makes a waiting Deferred that leaves the line when cancelled. */
-  protected waiter(): Deferred<this> {
-    const d: Deferred<this> = new Deferred<this>(() => {
-      this.waiting.splice(this.waiting.indexOf(d), 1);
-    });
+  // `run`'s links are static functions given their data as arguments, not closures made per call: a
+  // semaphore over thousands of downloads keeps one waiting link per download alive the whole time.
+
+  /** Once acquired: the call, with the release hung on its outcome. */
+  static #runHolding<A extends unknown[]>(
+    primitive: ConcurrencyPrimitive,
+    fn: (...args: A) => unknown,
+    args: A,
+  ): Deferred<unknown> {
+    const release = primitive.#releaseArgs;
+    return maybeDeferred(fn, ...args).addCallbacks(releaseAfter, releaseAfter, release, release);
+  }
+
+  /**
+   * A Deferred for one acquire: fired now with the primitive when `free`, else queued, leaving the
+   * line when cancelled. Only a queued one needs the canceller (a fired Deferred never calls it).
+   */
+  protected waiter(free: boolean): Deferred<this> {
+    if (!free) {
+      const d = new Deferred<this>(this.#leaveLine);
+      this.waiting.push(d);
+      return d;
+    }
+    const d = new Deferred<this>();
+    d.callback(this);
     return d;
   }
-}
-
-// `run`'s links are module functions given their data as arguments, not closures made per call: a
-// semaphore over thousands of downloads keeps one waiting link per download alive the whole time.
-
-/** Once acquired: the call, with the release hung on its outcome. */
-function runHolding<A extends unknown[]>(
-  primitive: ConcurrencyPrimitive,
-  fn: (...args: A) => unknown,
-  args: A,
-): Deferred<unknown> {
-  return maybeDeferred(fn, ...args).addBoth(releaseAfter, primitive);
 }
 
 function releaseAfter(result: unknown, primitive: ConcurrencyPrimitive): unknown {
@@ -59,14 +75,9 @@ export class DeferredLock extends ConcurrencyPrimitive {
 
   /** Fires with the lock itself once it is ours: now if it is free, otherwise in turn. */
   acquire(): Deferred<this> {
-    const d = this.waiter();
-    if (this.locked) {
-      this.waiting.push(d);
-    } else {
-      this.locked = true;
-      d.callback(this);
-    }
-    return d;
+    const free = !this.locked;
+    this.locked = true;
+    return this.waiter(free);
   }
 
   /** Hands the lock to the next waiter (synchronously), or unlocks it. */
@@ -94,14 +105,9 @@ export class DeferredSemaphore extends ConcurrencyPrimitive {
 
   /** Fires with the semaphore once a token is ours: now if one is free, otherwise in turn. */
   acquire(): Deferred<this> {
-    const d = this.waiter();
-    if (this.tokens === 0) {
-      this.waiting.push(d);
-    } else {
-      this.tokens--;
-      d.callback(this);
-    }
-    return d;
+    const free = this.tokens > 0;
+    if (free) this.tokens--;
+    return this.waiter(free);
   }
 
   /** Gives a token back; the first waiter gets it at once. */
