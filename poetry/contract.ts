@@ -120,6 +120,15 @@ export type PoemResult =
     }
   | { readonly ok: false; readonly address: string; readonly error: PoetryError };
 
+/**
+ * A fetch described but not started yet: an Effect, a cold Observable, a lazy list. Only the
+ * comparison matrix (`harness/matrix/`) asks for one, through `Model.describe`.
+ */
+export interface PoemRequest {
+  /** Runs the fetch and resolves with one result per address; calling it again runs it again or hands back the first run's results, as the model's idiom has it. */
+  run(): Promise<PoemResult[]>;
+}
+
 /** A concurrency model, as the harness sees it. */
 export interface Model {
   /** Short identifier used on the command line (`--model reactor`). */
@@ -141,4 +150,17 @@ export interface Model {
   readonly runtimeFiles: readonly string[];
   /** The edge adapter: fetch every poem, never reject; failures are `{ ok: false }` results. */
   getPoems(addresses: readonly Address[], options?: GetPoemsOptions): Promise<PoemResult[]>;
+  /**
+   * Optional, for the comparison matrix's laziness row: the model's own way to describe a fetch
+   * without starting it. Absent (the default), the matrix measures `getPoems`, whose promise has
+   * started the work by the time it is returned, and the row says that is what it measured.
+   */
+  readonly describe?: (addresses: readonly Address[], options?: GetPoemsOptions) => PoemRequest;
+  /**
+   * Optional, for the comparison matrix's streaming row: one poem's bytes as they arrive, pulled by
+   * the caller. The iterable ends when the poem is complete and throws a `PoetryError` when it fails;
+   * leaving the loop early closes the connection. Absent (the default), the row is `n/a`: the model
+   * hands back whole poems only.
+   */
+  readonly streamPoem?: (address: Address, options?: { readonly signal?: AbortSignal }) => AsyncIterable<Uint8Array>;
 }
