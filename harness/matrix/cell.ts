@@ -49,6 +49,11 @@ export interface Probe {
   readonly better: 'lower' | 'higher';
   /** Whether every cell has a `stable` form: only such rows go into the README. */
   readonly stable: boolean;
+  /**
+   * Run in a model process that has run nothing else: for a probe whose answer depends on the
+   * runtime's state (a reactor loop with a timer already pending on the real clock).
+   */
+  readonly freshProcess?: boolean;
   /** How long the probe may take for one model before its cells are failed and its model process restarted. */
   readonly budgetMs: number;
   /**
