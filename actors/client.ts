@@ -13,6 +13,8 @@
  * to main, which passes `shutdown` down the trees; the limit is K download slots that main refills
  * as `DOWN`s come in.
  */
+
+import { type AnalyseOptions, analysePoem, type PoemAnalysis } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -52,12 +54,13 @@ import { close, connect, recv, shutdownWrite, write } from './tcp.ts';
 interface Attempt {
   readonly timeoutMs: number | undefined;
   readonly transform: TransformOptions | undefined;
+  readonly analyse: AnalyseOptions | undefined;
 }
 
 /** The edge: the options unpacked into what each layer needs, and main run as a process. */
 export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  const { concurrency = addresses.length, retries = 0, timeoutMs, transform, signal, onEvent } = options;
-  const attempt: Attempt = { timeoutMs, transform };
+  const { concurrency = addresses.length, retries = 0, timeoutMs, transform, signal, onEvent, analyse } = options;
+  const attempt: Attempt = { timeoutMs, transform, analyse };
   return run(() => main(addresses, concurrency, retries, attempt, signal, onEvent));
 }
 
@@ -84,6 +87,7 @@ type Report =
       readonly poem: string;
       readonly bytes: number;
       readonly transformError?: PoetryError;
+      readonly analysis?: PoemAnalysis;
     }
   | { readonly type: 'failure'; readonly task: number; readonly error: PoetryError };
 
@@ -176,8 +180,14 @@ function* main(
       const address = addressOf(task);
       const poem = poems.get(task);
       if (poem !== undefined) {
-        const { transformError } = poem;
-        settle(task, { ok: true, address, poem: poem.poem, ...(transformError && { transformError }) });
+        const { transformError, analysis } = poem;
+        settle(task, {
+          ok: true,
+          address,
+          poem: poem.poem,
+          ...(transformError && { transformError }),
+          ...(analysis && { analysis }),
+        });
       } else if (cancelled) settle(task, { ok: false, address, error: poetryErrors.cancelled(address) });
       else settle(task, { ok: false, address, error: failures.get(task) ?? toPoetryError(down.reason, address) });
     }),
@@ -227,7 +237,7 @@ function supervisedDownload(main: Pid, task: number, address: Address, retries: 
 
 /** One attempt at one poem, as a process; its exit reason is its only way of failing. */
 function* getPoetry(main: Pid, task: number, address: Address, attempt: Attempt): ProcessBody<void> {
-  const { timeoutMs, transform } = attempt;
+  const { timeoutMs, transform, analyse } = attempt;
   // #region timeout
   const deadline = deadlineAfter(timeoutMs);
   // #endregion
@@ -257,7 +267,12 @@ function* getPoetry(main: Pid, task: number, address: Address, attempt: Attempt)
     // #region finish
     const poem = decoder.end();
     const result = transform === undefined ? { poem } : yield* transformPoem(poem, transform, timeoutMs);
-    send(main, { type: 'poem', task, bytes, ...result } satisfies Report);
+    // #region analyse
+    // The download's own process does the work before it reports; a process is never preempted, so
+    // every other process waits until it is done.
+    const analysis = analyse && analysePoem(result.poem, analyse.rounds);
+    // #endregion
+    send(main, { type: 'poem', task, bytes, ...result, ...(analysis && { analysis }) } satisfies Report);
     // #endregion
   } catch (error) {
     // #region fail

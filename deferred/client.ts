@@ -13,6 +13,8 @@
  * Read it top to bottom: the attempts and their retries, the transform, then `getPoems`, which
  * unpacks the caller's options and hangs each task's chain.
  */
+
+import { analysePoem, type PoemAnalysis } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -56,6 +58,7 @@ interface Fetched {
   readonly poem: string;
   readonly transformError?: PoetryError;
   readonly bytes: number;
+  readonly analysis?: PoemAnalysis;
 }
 
 // #region retry
@@ -122,7 +125,7 @@ export function getPoems(
   addresses: readonly Address[],
   options: GetPoemsOptions = {},
 ): Deferred<PoemResult[]> {
-  const { timeoutMs, concurrency, retries = 0, transform, signal, onEvent } = options;
+  const { timeoutMs, concurrency, retries = 0, transform, signal, onEvent, analyse } = options;
   const attempts: Attempts = { timeoutMs, retries, onEvent };
   const tryToTransform = transform && transformer(reactor, transform, timeoutMs);
   // #region fail
@@ -141,7 +144,13 @@ export function getPoems(
     // #region limit
     const d = semaphore.run((): Deferred<Fetched> => {
       const downloaded = getPoetryRetrying(reactor, address, task, attempts);
-      return tryToTransform ? downloaded.addCallback(tryToTransform) : downloaded;
+      const fetching = tryToTransform ? downloaded.addCallback(tryToTransform) : downloaded;
+      // #region analyse
+      // One more callback on the chain; it runs on the reactor's thread, holding the task's place.
+      return analyse
+        ? fetching.addCallback((fetched) => ({ ...fetched, analysis: analysePoem(fetched.poem, analyse.rounds) }))
+        : fetching;
+      // #endregion
     });
     // #endregion
     // Reported outside the semaphore, so a task cancelled while still waiting for its turn reports too.
@@ -167,10 +176,14 @@ export function getPoems(
       const address = addresses[index] as Address;
       const where = formatAddress(address);
       if (!entry[0]) return { ok: false, address: where, error: poetryErrorOf(entry[1], address) };
-      const { poem, transformError } = entry[1];
-      return transformError === undefined
-        ? { ok: true, address: where, poem }
-        : { ok: true, address: where, poem, transformError };
+      const { poem, transformError, analysis } = entry[1];
+      return {
+        ok: true,
+        address: where,
+        poem,
+        ...(transformError && { transformError }),
+        ...(analysis && { analysis }),
+      };
     }),
   );
   // #endregion

@@ -11,6 +11,8 @@
  * (`getTransformedPoem`, the series' `get_transformed_poem`), then the many-download code: the
  * retries, one task under the limit, and all the tasks.
  */
+
+import { type AnalyseOptions, analysePoem, type PoemAnalysis } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -44,6 +46,7 @@ interface Fetched {
   readonly poem: string;
   readonly transformError?: PoetryError;
   readonly bytes: number;
+  readonly analysis?: PoemAnalysis;
 }
 
 /**
@@ -89,6 +92,7 @@ interface Job {
   readonly retries: number;
   readonly semaphore: DeferredSemaphore;
   readonly signal: AbortSignal | undefined;
+  readonly analyse: AnalyseOptions | undefined;
 }
 
 // #region retry
@@ -131,6 +135,10 @@ const runTask = inlineCallbacks(function* (job: Job, address: Address, task: num
     yield* wait(job.semaphore.acquire());
     try {
       fetched = yield* wait(getPoemWithRetries(job, address, task));
+      // #region analyse
+      // Straight after the yield that brought the poem in, on the reactor's thread, still in its place.
+      if (job.analyse) fetched = { ...fetched, analysis: analysePoem(fetched.poem, job.analyse.rounds) };
+      // #endregion
     } finally {
       job.semaphore.release();
     }
@@ -142,17 +150,17 @@ const runTask = inlineCallbacks(function* (job: Job, address: Address, task: num
     return { ok: false, address: where, error: failure };
     // #endregion
   }
-  const { poem, transformError, bytes } = fetched;
+  const { poem, transformError, bytes, analysis } = fetched;
   report?.({ type: 'done', task, address: where, bytes, at: performance.now() });
-  // Only a failed transform sets `transformError`, and only then does the result carry it.
-  return transformError ? { ok: true, address: where, poem, transformError } : { ok: true, address: where, poem };
+  // Only a failed transform sets `transformError`, and only then does the result carry it; the same for `analysis`.
+  return { ok: true, address: where, poem, ...(transformError && { transformError }), ...(analysis && { analysis }) };
 });
 
 /** Every poem, in input order. Aborting the signal cancels every task, wherever it is waiting. */
 const getPoems = inlineCallbacks(function* (
   reactor: Reactor,
   addresses: readonly Address[],
-  { timeoutMs, retries = 0, concurrency, signal, onEvent, transform }: GetPoemsOptions,
+  { timeoutMs, retries = 0, concurrency, signal, onEvent, transform, analyse }: GetPoemsOptions,
 ): InlineGenerator<PoemResult[]> {
   const fetch: Fetch = {
     reactor,
@@ -170,7 +178,7 @@ const getPoems = inlineCallbacks(function* (
   // With no limit, as many places as there are tasks: every task gets one at once.
   const semaphore = new DeferredSemaphore(concurrency ?? Math.max(1, addresses.length));
   // #endregion
-  const job: Job = { fetch, retries, semaphore, signal };
+  const job: Job = { fetch, retries, semaphore, signal, analyse };
   const tasks: Deferred<PoemResult>[] = addresses.map((address, index) => runTask(job, address, index + 1));
   // #region cancel
   // The abort arrives from outside the reactor; the cancels run in a reactor turn, like all the rest.

@@ -12,6 +12,8 @@
  * hands the results back in input order. The per-download policies — the deadline, the caller's
  * cancel — are combinators wrapped around `contents`, and closing the sequence hangs up the socket.
  */
+
+import { type AnalyseOptions, analysePoem } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -39,6 +41,7 @@ interface PoemPolicy {
   readonly signal: AbortSignal | undefined;
   readonly transform: TransformOptions | undefined;
   readonly onEvent: ((event: PoetryEvent) => void) | undefined;
+  readonly analyse: AnalyseOptions | undefined;
 }
 
 /** One poem, start to end: its download (tried again after a failure), then the transform. Never rejects. */
@@ -56,7 +59,11 @@ async function getPoem(address: Address, task: number, policy: PoemPolicy): Prom
       ? { ok: true, address: where, ...(await transformPoem(poem, policy.transform, policy.guard, policy.signal)) }
       : { ok: true, address: where, poem };
     emit?.({ type: 'done', task, address: where, bytes, at: performance.now() });
-    return result;
+    // #region analyse
+    // Run once the whole poem has been forced, inside this poem's place under the limit.
+    const { analyse } = policy;
+    return analyse && result.ok ? { ...result, analysis: analysePoem(result.poem, analyse.rounds) } : result;
+    // #endregion
     // #endregion
   } catch (error) {
     // #region fail
@@ -175,10 +182,18 @@ async function withRetries<T>(retries: number, signal: AbortSignal | undefined, 
 
 /** `mapM getPoem addresses`: every poem, one result per address in input order; never rejects. */
 export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  const { timeoutMs, concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, signal, onEvent } = options;
+  const {
+    timeoutMs,
+    concurrency = Number.POSITIVE_INFINITY,
+    retries = 0,
+    transform,
+    signal,
+    onEvent,
+    analyse,
+  } = options;
   // The deadline sits inside the cancel; both sit inside the limit, so waiting for a place does not count.
   const guard: Guard = (address, text) => cancellable(address, signal, withDeadline(address, timeoutMs, text));
-  const policy: PoemPolicy = { guard, retries, signal, transform, onEvent };
+  const policy: PoemPolicy = { guard, retries, signal, transform, onEvent, analyse };
   // #region limit
   const poems = mapConcurrent(concurrency, (address, index) => getPoem(address, index + 1, policy), addresses);
   // #endregion

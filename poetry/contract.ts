@@ -6,6 +6,7 @@
  * in input order. Everything a user can observe — the poems, the typed errors, the progress events —
  * is defined here, once, so that five very different clients can be compared on the same terms.
  */
+import type { AnalyseOptions, PoemAnalysis } from './analyse.ts';
 
 /** Where a poetry server listens. */
 export interface Address {
@@ -107,6 +108,12 @@ export interface GetPoemsOptions {
   readonly signal?: AbortSignal;
   /** Called synchronously for each progress event. */
   readonly onEvent?: (event: PoetryEvent) => void;
+  /**
+   * The CPU step: each poem, once complete (and transformed, if asked), goes through
+   * `analysePoem(poem, rounds)` from `analyse.ts`, called where the model's idiom puts work on a
+   * result; its result is the poem's `analysis`. Default: no analysis.
+   */
+  readonly analyse?: AnalyseOptions;
 }
 
 /** One result per input address, in input order. */
@@ -117,6 +124,8 @@ export type PoemResult =
       readonly poem: string;
       /** Set when a transform was asked for and failed: `poem` is then the original. */
       readonly transformError?: PoetryError;
+      /** Set when `analyse` was asked for: `analysePoem(poem, rounds)`. */
+      readonly analysis?: PoemAnalysis;
     }
   | { readonly ok: false; readonly address: string; readonly error: PoetryError };
 

@@ -17,6 +17,7 @@ export const clientParts = [
   { name: 'transform', what: 'send the poem through the transform server, keeping the original on failure' },
   { name: 'limit', what: 'keep at most K downloads in flight' },
   { name: 'retry', what: 'try a failed download again, up to the retries asked for' },
+  { name: 'analyse', what: 'put each finished poem through the CPU step, when asked' },
   { name: 'collect', what: 'gather every result, in input order' },
 ] as const;
 

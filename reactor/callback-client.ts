@@ -15,6 +15,8 @@
  * collect, cancel) and the `getPoems` edge. After the story, `OneOutcome`: the once-only outcome
  * and timer that both factories keep.
  */
+
+import { type AnalyseOptions, analysePoem } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -328,6 +330,7 @@ export interface FetchPlan {
   readonly transform: TransformOptions | undefined;
   readonly timeoutMs: number | undefined;
   readonly onEvent: Report | undefined;
+  readonly analyse: AnalyseOptions | undefined;
 }
 
 /**
@@ -339,7 +342,7 @@ export interface FetchPlan {
 export function fetchPoems(
   reactor: Reactor,
   addresses: readonly Address[],
-  { concurrency, retries, transform, timeoutMs, onEvent }: FetchPlan,
+  { concurrency, retries, transform, timeoutMs, onEvent, analyse }: FetchPlan,
   allDone: (results: PoemResult[]) => void,
 ): { start(): void; cancelAll(): void } {
   const results: PoemResult[] = new Array(addresses.length);
@@ -394,7 +397,13 @@ export function fetchPoems(
   const succeed = (index: number, bytes: number, poem: string, transformError?: PoetryError): void => {
     const address = formatAddress(addresses[index] as Address);
     onEvent?.({ type: 'done', task: index + 1, address, bytes, at: performance.now() });
-    finishTask(index, transformError ? { ok: true, address, poem, transformError } : { ok: true, address, poem });
+    const result: Extract<PoemResult, { ok: true }> = transformError
+      ? { ok: true, address, poem, transformError }
+      : { ok: true, address, poem };
+    // #region analyse
+    // In the callback, on the reactor's one thread: no other connection is served until it returns.
+    finishTask(index, analyse ? { ...result, analysis: analysePoem(poem, analyse.rounds) } : result);
+    // #endregion
   };
 
   const fail = (index: number, error: PoetryError): void => {
@@ -448,10 +457,19 @@ export function fetchPoems(
  * anything still open.
  */
 export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  const { concurrency = Number.POSITIVE_INFINITY, retries = 0, transform, timeoutMs, onEvent, signal } = options;
+  const {
+    concurrency = Number.POSITIVE_INFINITY,
+    retries = 0,
+    transform,
+    timeoutMs,
+    onEvent,
+    signal,
+    analyse,
+  } = options;
   const reactor = new Reactor();
   let results: PoemResult[] = [];
-  const fetching = fetchPoems(reactor, addresses, { concurrency, retries, transform, timeoutMs, onEvent }, (all) => {
+  const plan = { concurrency, retries, transform, timeoutMs, onEvent, analyse };
+  const fetching = fetchPoems(reactor, addresses, plan, (all) => {
     results = all;
     reactor.stop();
   });

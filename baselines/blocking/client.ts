@@ -8,6 +8,8 @@
  * `fetchPoem`, in `../download.ts`, which the `promises` baseline runs too, so reading the two side
  * by side shows the only difference: a plain loop instead of a limiter and `Promise.allSettled`.
  */
+
+import { analysePoem } from '../../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -48,7 +50,7 @@ async function getPoem(
 
 async function getPoems(
   addresses: readonly Address[],
-  { retries = 0, timeoutMs, signal, transform, onEvent }: GetPoemsOptions = {},
+  { retries = 0, timeoutMs, signal, transform, onEvent, analyse }: GetPoemsOptions = {},
 ): Promise<PoemResult[]> {
   // #region cancel
   // The caller's signal goes into every attempt, whose connections listen to it; once it has
@@ -61,7 +63,12 @@ async function getPoems(
   const results: PoemResult[] = [];
   for (const [index, address] of addresses.entries()) {
     const task = index + 1;
-    const result = await getPoem(address, task, retries, download);
+    const fetched = await getPoem(address, task, retries, download);
+    // #region analyse
+    // Each poem is analysed as soon as it is in, before the next download starts.
+    const result =
+      fetched.ok && analyse ? { ...fetched, analysis: analysePoem(fetched.poem, analyse.rounds) } : fetched;
+    // #endregion
     // A poem that failed for good is announced as it is collected: no attempt is left to make.
     if (!result.ok)
       onEvent?.({ type: 'failed', task, address: result.address, error: result.error, at: performance.now() });

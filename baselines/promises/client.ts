@@ -9,6 +9,7 @@
  * p-limit keeps at most `concurrency` tasks in flight, and `Promise.allSettled` collects them.
  */
 import pLimit from 'p-limit';
+import { analysePoem, type PoemAnalysis } from '../../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -51,18 +52,28 @@ async function getPoem(
 
 async function getPoems(
   addresses: readonly Address[],
-  { concurrency, retries = 0, timeoutMs, signal, transform, onEvent }: GetPoemsOptions = {},
+  { concurrency, retries = 0, timeoutMs, signal, transform, onEvent, analyse }: GetPoemsOptions = {},
 ): Promise<PoemResult[]> {
   // #region cancel
   // The caller's signal goes into every attempt, whose connections listen to it.
   const download: DownloadOptions = { timeoutMs, signal, transform, onEvent };
+  // #endregion
+  // #region analyse
+  // The work on a finished poem runs in the task, while it still holds its slot under the limit.
+  const getAnalysedPoem = async (
+    address: Address,
+    task: number,
+  ): Promise<FetchedPoem & { analysis?: PoemAnalysis }> => {
+    const fetched = await getPoem(address, task, retries, download);
+    return analyse ? { ...fetched, analysis: analysePoem(fetched.poem, analyse.rounds) } : fetched;
+  };
   // #endregion
   // #region limit
   const limit = pLimit(concurrency ?? Number.POSITIVE_INFINITY);
   // #endregion
   // #region collect
   const outcomes = await Promise.allSettled(
-    addresses.map((address, index) => limit(() => getPoem(address, index + 1, retries, download))),
+    addresses.map((address, index) => limit(() => getAnalysedPoem(address, index + 1))),
   );
   return outcomes.map((outcome, index) => {
     const address = formatAddress(addresses[index] as Address);

@@ -9,6 +9,7 @@
  * results, and afterwards that nothing it opened — socket, server, timer — is still open.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { analysePoem } from '../../poetry/analyse.ts';
 import type { PoemResult } from '../../poetry/contract.ts';
 import { activeResources, leaksSince } from '../../poetry/leaks.ts';
 import { poems } from '../../poetry/poems/index.ts';
@@ -238,6 +239,28 @@ describe.each(tested)('model $name', (model) => {
     expect(results.map((result) => result.ok && result.transformError)).toEqual([undefined, undefined]);
     expect(transformer.stats.connections).toBe(2);
   });
+
+  conformance(
+    'with analyse, each poem comes with the CPU step run on the poem it hands back; without, none',
+    async (world) => {
+      const servers = [await world.slow({ poem: semaphore, numBytes: 100, delay: 0.005 }), await world.fast(kettle)];
+      const addresses = [...servers.map((server) => server.address), await refusingAddress()];
+      const analysed = await fetchPoems(model, addresses, { analyse: { rounds: 3 } });
+      expect(analysed.results.map((result) => result.ok && result.analysis)).toEqual([
+        analysePoem(semaphore, 3),
+        analysePoem(kettle, 3),
+        false,
+      ]);
+      // Transformed, it is the transformed poem that is analysed.
+      const transformer = await world.transform();
+      const transform = { address: transformer.address, name: 'cummingsify' };
+      const [transformed] = (await fetchPoems(model, [servers[1]!.address], { analyse: { rounds: 2 }, transform }))
+        .results;
+      expect(transformed?.ok && transformed.analysis).toEqual(analysePoem(kettle.toLowerCase(), 2));
+      const [plain] = (await fetchPoems(model, [servers[1]!.address])).results;
+      expect(plain?.ok && 'analysis' in plain).toBe(false);
+    },
+  );
 
   conformance('the transform server (raw, half-close) transforms every poem', async (world) => {
     const servers = [await world.fast(semaphore), await world.fast(multiByte)];
