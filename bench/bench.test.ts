@@ -332,6 +332,33 @@ describe('verification', () => {
   });
 });
 
+describe('the cpu scenario', () => {
+  it('times a model that analyses every poem, and fails one that skips the analysis', async () => {
+    const report = await runBench({
+      quick: true,
+      runs: 1,
+      scenarios: ['cpu'],
+      micro: false,
+      registry: false,
+      extraContenders: [
+        { name: 'promises', title: 'promises', kind: 'model', module: 'baselines/promises/index.ts' },
+        {
+          name: 'unanalysed',
+          title: 'skips the CPU step on purpose',
+          kind: 'model',
+          module: 'bench/test-fixtures/unanalysed-model.ts',
+          exportName: 'unanalysedModel',
+        },
+      ],
+    });
+    const rows = Object.fromEntries(report.scenarios[0]!.rows.map((row) => [row.contender, row]));
+    expect([rows.raw?.status, rows.promises?.status, rows.unanalysed?.status]).toEqual(['ok', 'ok', 'failed']);
+    expect(rows.unanalysed?.notes.join('\n')).toMatch(/task 1 .*analysis is missing/);
+    // The slow poems' lateness while the others are analysed is measured.
+    expect(rows.promises?.median?.lateMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('the command line', () => {
   it('explains itself with -h and --help, in the shape every command shares', async () => {
     for (const flag of ['-h', '--help']) {

@@ -13,6 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { type AnalyseOptions, analysePoem } from '../poetry/analyse.ts';
 import type { Address, GetPoemsOptions, Model, PoetryEvent } from '../poetry/contract.ts';
 import { activeResources, resourcesLeftSince } from '../poetry/leaks.ts';
 
@@ -26,14 +28,21 @@ export interface ContenderRef {
 export interface ModelJob {
   readonly contender: ContenderRef;
   readonly addresses: readonly Address[];
-  readonly options: { readonly concurrency?: number; readonly timeoutMs?: number };
+  readonly options: { readonly concurrency?: number; readonly timeoutMs?: number; readonly analyse?: AnalyseOptions };
   readonly events: boolean;
   readonly resultPath: string;
 }
 
 /** What one task ended with, reduced to what can be checked: the poem's length and hash, or the error code. */
 export type TaskDigest =
-  | { readonly ok: true; readonly address: string; readonly bytes: number; readonly sha256: string }
+  | {
+      readonly ok: true;
+      readonly address: string;
+      readonly bytes: number;
+      readonly sha256: string;
+      /** With the CPU step asked for: whether the poem's `analysis` is the analysis of the poem handed back. */
+      readonly analysed?: boolean;
+    }
   | { readonly ok: false; readonly address: string; readonly code: string; readonly message: string };
 
 /** A progress event, its time in ms since the run started. */
@@ -110,6 +119,7 @@ async function main(): Promise<void> {
   const wallMs = performance.now() - start;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
 
+  const analyse = job.options.analyse;
   const digests: TaskDigest[] = results.map((result) =>
     result.ok
       ? {
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
           address: result.address,
           bytes: Buffer.byteLength(result.poem),
           sha256: createHash('sha256').update(result.poem).digest('hex'),
+          ...(analyse && { analysed: isDeepStrictEqual(result.analysis, analysePoem(result.poem, analyse.rounds)) }),
         }
       : { ok: false, address: result.address, code: result.error.code, message: result.error.message },
   );

@@ -27,6 +27,8 @@ export interface RunPlan {
   readonly idealMs?: number;
   /** The sum of the slow schedules: what a client that fetches one poem after another needs. */
   readonly sumMs?: number;
+  /** Set when every poem must come with its analysis (the CPU step). */
+  readonly analysed: boolean;
 }
 
 /** Tasks group by group, each group's addresses round-robin over its servers (task order is the input order). */
@@ -48,6 +50,7 @@ export function planRun(spec: ScenarioSpec, ready: ServersReady): RunPlan {
   return {
     addresses: expected.map((task) => task.address),
     expected,
+    analysed: spec.options.analyse !== undefined,
     ...(bounds.length > 0 && { idealMs: Math.max(...bounds) }),
     ...(spec.reportSum && { sumMs: schedules.reduce((sum, ms) => sum + ms, 0) }),
   };
@@ -70,6 +73,8 @@ export function verifyRun(plan: RunPlan, measure: RunMeasure): string[] {
       if (!result.ok) problems.push(`${label}: expected the poem, got ${result.code} (${result.message})`);
       else if (result.bytes !== task.endpoint.bytes || result.sha256 !== task.endpoint.sha256) {
         problems.push(`${label}: wrong poem (${result.bytes} bytes, expected ${task.endpoint.bytes}, hash differs)`);
+      } else if (plan.analysed && result.analysed !== true) {
+        problems.push(`${label}: the poem's analysis is missing or is not the analysis of the poem`);
       }
     } else if (result.ok) {
       problems.push(`${label}: expected ${task.failsWith}, got a poem of ${result.bytes} bytes`);

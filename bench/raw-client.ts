@@ -15,11 +15,13 @@
  * What it must still do, so that every model's row is a ratio to a client that does the same job:
  * the contract's typed errors (refused, reset, timeout, bad UTF-8, cancelled), results in input order,
  * the per-attempt timeout (also beyond setTimeout's 2^31 − 1 ms, through `setLongTimeout`), the
- * concurrency limit, and cancel through the caller's signal, leaving nothing open. Retries and the
- * transform are not part of what the bench asks of it, and it ignores them.
+ * concurrency limit, cancel through the caller's signal, leaving nothing open, and the CPU step when
+ * asked (the `cpu` scenario), right as each poem ends. Retries and the transform are not part of what
+ * the bench asks of it, and it ignores them.
  */
 import { addAbortListener } from 'node:events';
 import net from 'node:net';
+import { type AnalyseOptions, analysePoem } from '../poetry/analyse.ts';
 import {
   type Address,
   formatAddress,
@@ -64,6 +66,7 @@ function decodeWhole(chunks: readonly Buffer[], bytes: number, where: string): s
 class Run {
   readonly onEvent: ((event: PoetryEvent) => void) | undefined;
   readonly timeoutMs: number | undefined;
+  readonly analyse: AnalyseOptions | undefined;
   readonly #addresses: readonly Address[];
   readonly #signal: AbortSignal | undefined;
   readonly #results: PoemResult[];
@@ -77,6 +80,7 @@ class Run {
   constructor(addresses: readonly Address[], options: GetPoemsOptions, resolve: (results: PoemResult[]) => void) {
     this.onEvent = options.onEvent;
     this.timeoutMs = options.timeoutMs;
+    this.analyse = options.analyse;
     this.#addresses = addresses;
     this.#signal = options.signal;
     this.#results = new Array<PoemResult>(addresses.length);
@@ -237,7 +241,12 @@ class Download extends net.Socket {
       bytes: this.#bytes,
       at: performance.now(),
     });
-    this.#settle({ ok: true, address: this.#where, poem });
+    const { analyse } = this.#run;
+    this.#settle(
+      analyse
+        ? { ok: true, address: this.#where, poem, analysis: analysePoem(poem, analyse.rounds) }
+        : { ok: true, address: this.#where, poem },
+    );
   }
 
   /** The socket is already destroyed when it reports an error. */

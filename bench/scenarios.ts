@@ -8,8 +8,10 @@
  * schedules, so a quick run exercises exactly the code paths a full run measures.
  */
 
+import type { AnalyseOptions } from '../poetry/analyse.ts';
 import type { PoetryErrorCode } from '../poetry/contract.ts';
 import type { PoemName } from '../poetry/poems/index.ts';
+import { peerNames } from './peers/peers.ts';
 
 /** Where a server's poem comes from: one of the project's poems, or generated verse of an exact size. */
 export type PoemSource = { readonly name: PoemName } | { readonly generated: number; readonly seed?: number };
@@ -43,7 +45,12 @@ export interface ScenarioSpec {
   readonly description: string;
   readonly servers: Readonly<Record<string, ServerSpec>>;
   readonly tasks: readonly TaskGroup[];
-  readonly options: { readonly concurrency?: number; readonly timeoutMs?: number };
+  readonly options: {
+    readonly concurrency?: number;
+    readonly timeoutMs?: number;
+    /** The CPU step on every poem (the `cpu` scenario). */
+    readonly analyse?: AnalyseOptions;
+  };
   /** Record chunk events: the classic timeline, the big scenario's fairness. Off elsewhere, to keep runs light. */
   readonly events: boolean;
   /** The group whose poem is the big one: its throughput is reported. */
@@ -143,6 +150,10 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
   const slowCount = quick ? 40 : 1000;
   const fastCount = quick ? 200 : 5000;
   const fastLimit = quick ? 20 : 500;
+  const workCount = quick ? 10 : 100;
+  const cpuSlowCount = 4;
+  /** About 20 ms of CPU for the 3,003-byte poem on the bench machine (measured). */
+  const analyseRounds = quick ? 300 : 3000;
   const bigBytes = quick ? 5_000_000 : 100_000_000;
   return [
     {
@@ -203,6 +214,37 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
       lateGroups: ['slow'],
       skip: blockingTakesTheSum('the slow poems would wait for the big one'),
       descriptors: 3,
+    },
+    {
+      name: 'cpu',
+      title: `cpu: ${workCount} poems analysed while ${cpuSlowCount} slow ones arrive`,
+      description:
+        `${workCount} poems from fast servers, each put through the CPU step (${analyseRounds.toLocaleString('en')} ` +
+        'passes of the analysis, about 20 ms of CPU each on the bench machine) while slow poems arrive 60 B every ' +
+        `${quick ? 20 : 40} ms: a single thread analyses one poem at a time and reads nothing meanwhile, so the ` +
+        'slow chunks come late; the wall time is at least the sum of the analyses.',
+      servers: {
+        work: { kind: 'fast', poem: shortPoem, count: 4 },
+        slow: {
+          kind: 'slow',
+          poem: { name: 'semaphore' },
+          numBytes: 60,
+          delay: quick ? 0.02 : 0.04,
+          count: cpuSlowCount,
+        },
+      },
+      tasks: [
+        { group: 'work', count: workCount },
+        { group: 'slow', count: cpuSlowCount },
+      ],
+      options: { analyse: { rounds: analyseRounds } },
+      events: true,
+      lateGroups: ['slow'],
+      skip: {
+        ...blockingTakesTheSum('each analysis would wait for its download and every download for the analyses'),
+        ...Object.fromEntries(peerNames.map((peer) => [peer, 'skipped: the peers have no CPU step'])),
+      },
+      descriptors: workCount + cpuSlowCount,
     },
     {
       name: 'faults',
