@@ -6,13 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import type { PoemAnalysis } from '../../poetry/analyse.ts';
 import type { Address, GetPoemsOptions, PoetryEvent } from '../../poetry/contract.ts';
 import { activeResources, resourcesBeyond, resourcesLeftSince } from '../../poetry/leaks.ts';
 import { childFunction, epochNow, epochOf } from './child.ts';
 
 export interface FetchArgs {
   readonly addresses: readonly Address[];
-  readonly options?: Pick<GetPoemsOptions, 'timeoutMs' | 'concurrency' | 'retries' | 'transform'>;
+  readonly options?: Pick<GetPoemsOptions, 'timeoutMs' | 'concurrency' | 'retries' | 'transform' | 'analyse'>;
   /** Abort this long after the call, measured in the model process. */
   readonly abortAfterMs?: number;
   /** The tasks (1-based) whose events to send back; none by default (thousands of events cost time to carry). */
@@ -26,6 +27,8 @@ export interface ResultSummary {
   readonly bytes?: number;
   readonly sha256?: string;
   readonly transformError?: string;
+  /** Its analysis (the CPU step), when one was asked for and given: lines, words and digest. */
+  readonly analysis?: string;
 }
 
 /** An event on the shared time base: type, task, bytes (0 when it has none), epoch ms. */
@@ -96,6 +99,7 @@ export const fetchInChild = childFunction<FetchArgs, FetchOutcome>(
           bytes: bytes.byteLength,
           sha256: sha256(bytes),
           ...(result.transformError && { transformError: result.transformError.code }),
+          ...(result.analysis && { analysis: analysisText(result.analysis) }),
         };
       }),
       events,
@@ -107,6 +111,9 @@ export const fetchInChild = childFunction<FetchArgs, FetchOutcome>(
     };
   },
 );
+
+/** An analysis in one comparable string. */
+export const analysisText = ({ lines, words, digest }: PoemAnalysis) => `${lines}/${words}/${digest}`;
 
 function counts(map: ReadonlyMap<string, number>): Record<string, number> {
   return Object.fromEntries(map);

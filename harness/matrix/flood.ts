@@ -9,7 +9,7 @@ import { startFastServer } from '../../poetry/servers/index.ts';
 import { failed, measured, type Probe, single } from './cell.ts';
 import { fetchInChild, sha256 } from './fetch.ts';
 import { ms, tenth } from './format.ts';
-import { trickle } from './lab.ts';
+import { trickle, worstLateness } from './lab.ts';
 
 const bigBytes = 100_000_000;
 const numBytes = 60;
@@ -45,16 +45,7 @@ export const floodFairness: Probe = {
     const intact =
       outcome.results[0]?.sha256 === big.sha256 &&
       outcome.results.slice(1).every((r) => r.sha256 === sha256(semaphore));
-    let late = 0;
-    [2, 3].forEach((task, index) => {
-      const acceptedAt = slow[index]!.log[0]?.acceptedAt ?? Number.NaN;
-      let before = 0;
-      for (const [type, of, size, at] of outcome.events) {
-        if (type !== 'chunk' || of !== task) continue;
-        late = Math.max(late, at - (acceptedAt + Math.floor(before / numBytes) * delay * 1000));
-        before += size;
-      }
-    });
+    const late = worstLateness(outcome.events, [2, 3], slow, numBytes, delay);
     const done = outcome.events.find(([type, task]) => type === 'done' && task === 1);
     const mbps = done ? bigBytes / 1e6 / ((done[3] - outcome.startedAt) / 1000) : Number.NaN;
     const figures = { worstLateMs: tenth(late), bigMBps: tenth(mbps), intact };

@@ -127,6 +127,31 @@ export function trickle(poem: Uint8Array, numBytes: number, delay: number): Beha
   };
 }
 
+/**
+ * The latest any chunk of the `tasks` (1-based) arrived, in ms, against the schedule of the trickle
+ * servers that sent them (`servers[i]` for `tasks[i]`, each sending `numBytes` every `delay` s from its
+ * accept): a chunk whose first byte left at a known tick is late by however long after it came.
+ */
+export function worstLateness(
+  events: readonly (readonly [string, number, number, number])[],
+  tasks: readonly number[],
+  servers: readonly ObservedServer[],
+  numBytes: number,
+  delay: number,
+): number {
+  let late = 0;
+  tasks.forEach((task, index) => {
+    const acceptedAt = servers[index]?.log[0]?.acceptedAt ?? Number.NaN;
+    let before = 0;
+    for (const [type, of, size, at] of events) {
+      if (type !== 'chunk' || of !== task) continue;
+      late = Math.max(late, at - (acceptedAt + Math.floor(before / numBytes) * delay * 1000));
+      before += size;
+    }
+  });
+  return late;
+}
+
 /** Holds each connection `seconds`, then sends all of `poem`. */
 export function after(seconds: number, poem: Uint8Array): Behaviour {
   return (connection, finish) => connection.after(seconds, () => connection.sendAll(poem, finish));
