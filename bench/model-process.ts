@@ -78,7 +78,7 @@ async function loadContender(ref: ContenderRef): Promise<Model> {
     return model;
   }
   if (ref.name === 'raw') return (await import('./raw-client.ts')).rawClient;
-  return (await import('../harness/registry.ts')).findModel(ref.name);
+  return (await import('../harness/model-list.ts')).loadModel(ref.name);
 }
 
 /** The kinds of resource a client could leave behind. */

@@ -3,7 +3,7 @@
  * CLI, the diff and the benchmarks show them. It is data, not code, so the scaffold adds a model by
  * parsing and writing it, and a test can walk the model folders without loading any model.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../poetry/contract.ts';
 import { projectRoot } from './part-reader.ts';
@@ -59,4 +59,30 @@ export function isModel(value: unknown): value is Model {
     Array.isArray(runtimeFiles) &&
     typeof getPoems === 'function'
   );
+}
+
+/** The model that `folder`'s face exports. */
+export async function loadFace(folder: string): Promise<Model> {
+  const face = `../${folder}/index.ts`;
+  if (!existsSync(new URL(face, import.meta.url))) {
+    throw new Error(`${modelListFile} lists ${folder}, which has no index.ts (a model's face)`);
+  }
+  const { model } = (await import(/* @vite-ignore */ face)) as { model?: unknown };
+  if (!isModel(model)) throw new Error(`${folder}/index.ts exports no \`model\`: a model's face exports it as model`);
+  return model;
+}
+
+/**
+ * The registered model called `name`, loading only its own face: a measured run must not carry
+ * every other model's code and libraries in its memory and its heap (the registry loads them all).
+ * A model lives in a folder named after it; one that does not is found by loading the faces in turn.
+ */
+export async function loadModel(name: string): Promise<Model> {
+  const folders = readModelList();
+  const own = folders.find((folder) => path.basename(folder) === name);
+  for (const folder of own === undefined ? folders : [own, ...folders.filter((other) => other !== own)]) {
+    const model = await loadFace(folder);
+    if (model.name === name) return model;
+  }
+  throw new Error(`unknown model "${name}"; ${modelListFile} lists ${folders.join(', ') || '(none)'}`);
 }

@@ -5,20 +5,8 @@
  * `npm run new-model` writes. A folder without a face, or a face without a model, stops every
  * command at once with the folder's name, rather than leaving a model silently out.
  */
-import { existsSync } from 'node:fs';
 import type { Model } from '../poetry/contract.ts';
-import { isModel, modelListFile, readModelList } from './model-list.ts';
-
-/** The model that `folder`'s face exports. */
-async function loadFace(folder: string): Promise<Model> {
-  const face = `../${folder}/index.ts`;
-  if (!existsSync(new URL(face, import.meta.url))) {
-    throw new Error(`${modelListFile} lists ${folder}, which has no index.ts (a model's face)`);
-  }
-  const { model } = (await import(/* @vite-ignore */ face)) as { model?: unknown };
-  if (!isModel(model)) throw new Error(`${folder}/index.ts exports no \`model\`: a model's face exports it as model`);
-  return model;
-}
+import { loadFace, readModelList } from './model-list.ts';
 
 export const models: readonly Model[] = await Promise.all(readModelList().map(loadFace));
 

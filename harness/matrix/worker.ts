@@ -13,8 +13,8 @@ const [name = '', face] = process.argv.slice(2);
 
 async function load(): Promise<Model> {
   if (face !== undefined) return ((await import(face)) as { model: Model }).model;
-  const { findModel } = await import('../registry.ts');
-  return findModel(name);
+  const { loadModel } = await import('../model-list.ts');
+  return loadModel(name);
 }
 
 const model = await load();
