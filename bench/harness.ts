@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { UsageError } from '../harness/command-line.ts';
+import type { Matrix } from '../harness/matrix/cell.ts';
 import { formatAddress } from '../poetry/contract.ts';
 import type { MicroResult } from './micro-process.ts';
 import type { ContenderRef, ModelJob, RecordedEvent, RunMeasure } from './model-process.ts';
@@ -197,6 +198,8 @@ export interface BenchReport {
   readonly micro: readonly MicroResult[];
   /** Things the reader should know about this run as a whole (that peers are not part of it yet). */
   readonly notes: readonly string[];
+  /** The newest comparison matrix saved beside the report (`npm run matrix`), and its file. */
+  readonly matrix?: { readonly file: string; readonly matrix: Matrix };
 }
 
 const raiseLimit = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type CommandSpec, FileError, numberArgument, runAsMain, UsageError } from '../harness/command-line.ts';
 import { isMain } from '../harness/is-main.ts';
+import { newestMatrix } from '../harness/matrix/saved.ts';
 import {
   type BenchOptions,
   type BenchReport,
@@ -224,6 +225,8 @@ if (isMain(import.meta.url)) {
       if (run.signal.aborted) return 130;
       throw error;
     }
+    const matrix = newestMatrix(outDir);
+    if (matrix) report = { ...report, matrix };
 
     if (values.json) run.out(`${JSON.stringify(report)}\n`);
     else run.out(`${renderReport(report, style)}\n`);

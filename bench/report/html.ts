@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { renderMatrixSection } from '../../harness/matrix/html.ts';
 import type { BenchReport, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
 import {
@@ -184,6 +185,17 @@ td.best { color: #0a7a2f; font-weight: bold; } .failed { color: #c62828; font-we
 .timeline { height: 190px; border: 1px solid #eee; }
 `;
 
+/** The comparison matrix saved beside the report, or how to make one. */
+function matrixPart(report: BenchReport): string {
+  if (!report.matrix) {
+    return '<h2>How the models differ</h2>\n<p class="dim">No comparison matrix saved beside this report yet: <code>npm run matrix</code> makes one, and the next report shows it.</p>';
+  }
+  const { file, matrix } = report.matrix;
+  return `<h2>How the models differ</h2>
+<p class="dim">The comparison matrix from ${escapeHtml(file)} (measured ${escapeHtml(matrix.startedAt)}): every cell from a probe run against the servers; colours rank each row from best (green) to worst (red).</p>
+${renderMatrixSection(matrix)}`;
+}
+
 export function renderHtml(report: BenchReport): string {
   const env = report.environment;
   return `<!doctype html>
@@ -206,6 +218,7 @@ otherwise; best in each column in green. A model with any wrong
 result is FAILED and gets no time.</p>
 ${report.scenarios.map(scenarioSection).join('\n')}
 ${report.micro.map(microSection).join('\n')}
+${matrixPart(report)}
 ${(report.notes ?? []).map((note) => `<p class="dim">note: ${escapeHtml(note)}</p>`).join('\n')}
 <script type="application/json" id="report-data">${scriptJson(report)}</script>
 <script>${pageScript}</script>

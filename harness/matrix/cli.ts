@@ -5,6 +5,8 @@
  * raw figures; `--readme` runs the stable probes only and rewrites the README's table. Progress goes
  * to stderr, so the output survives a pipe; the shared conventions (`command-line.ts`) apply.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Model } from '../../poetry/contract.ts';
 import {
   type CommandSpec,
@@ -19,10 +21,12 @@ import {
 import { isMain } from '../is-main.ts';
 import { models as registered } from '../registry.ts';
 import type { Matrix, Probe } from './cell.ts';
+import { benchResults } from './overhead.ts';
 import { probes } from './probes.ts';
 import { readmeBlock, writeReadmeBlock } from './readme.ts';
 import { ansiStyle, plainStyle, renderTerminal } from './render.ts';
 import { runMatrix } from './runner.ts';
+import { matrixFilePrefix } from './saved.ts';
 
 const options = {
   model: { type: 'string', multiple: true, value: '<name>', help: 'only this model (repeat for more); default: all' },
@@ -30,6 +34,11 @@ const options = {
   json: { type: 'boolean', help: 'print the matrix as one JSON document' },
   explain: { type: 'boolean', help: 'under each cell, the probe that filled it and its raw figures' },
   readme: { type: 'boolean', help: "run the stable probes for every model and rewrite README.md's table" },
+  out: {
+    type: 'string',
+    value: '<dir>',
+    help: 'save the matrix there as matrix-<time>.json (default bench/results), made if missing',
+  },
 } as const satisfies OptionSpecs;
 
 export const matrixCommand: CommandSpec<typeof options> = {
@@ -40,10 +49,13 @@ export const matrixCommand: CommandSpec<typeof options> = {
     'retry, memory, fairness, overhead, code size, laziness, virtual time, streaming. Every cell comes\n' +
     'from a probe run against real servers on loopback (a few minutes for all models).',
   options,
-  notes: ['Progress goes to stderr; the matrix to stdout.'],
+  notes: [
+    'Progress goes to stderr; the matrix to stdout. The saved matrix is what the bench report shows as its',
+    'matrix section: `npm run bench` includes the newest one in its folder.',
+  ],
   exitCodes: [
     [0, 'the matrix was printed (or the README written)'],
-    [1, 'the README could not be written'],
+    [1, 'the README or the saved matrix could not be written'],
   ],
 };
 
@@ -105,12 +117,26 @@ async function matrix({ values }: Parsed<typeof options>, run: Run): Promise<num
     run.err('matrix: README.md: the table between the matrix markers is rewritten\n');
     return 0;
   }
+  const saved = saveMatrix(result, values.out ?? benchResults);
+  run.err(`matrix: saved ${saved}\n`);
   if (values.json) run.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
     run.out(renderTerminal(result, { style, explain: values.explain === true }));
   }
   return 0;
+}
+
+/** Writes `result` into `dir` (made if missing) as `matrix-<time>.json`; returns the path. */
+export function saveMatrix(result: Matrix, dir: string): string {
+  const file = path.join(dir, `${matrixFilePrefix}${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result)}\n`);
+  } catch (error) {
+    throw new FileError(dir, error);
+  }
+  return file;
 }
 
 if (isMain(import.meta.url)) runAsMain(matrixCommand, matrix);

@@ -17,7 +17,8 @@ export const benchResults = path.join(projectRoot, 'bench/results');
 export function latestBenchReport(folder = benchResults): { file: string; report: BenchReport } | undefined {
   if (!existsSync(folder)) return undefined;
   const file = readdirSync(folder)
-    .filter((name) => name.endsWith('.json'))
+    // A bench report is named by its start time; the matrix's own saved runs (`matrix-…`) are not bench reports.
+    .filter((name) => /^\d.*\.json$/.test(name))
     .sort()
     .at(-1);
   if (file === undefined) return undefined;
