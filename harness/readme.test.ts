@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -150,6 +150,16 @@ const checks: readonly { command: string; check(output: string, folder: string):
       const html = readFileSync(path.join(folder, 'side-by-side.html'), 'utf8');
       expect(html).toMatch(/^<!doctype html>/i);
       expect(html).toContain('actors');
+    },
+  },
+  {
+    command: 'npm run -s matrix -- --only 4,5 --model reactor --model lazy --out /tmp/poetry-matrix',
+    check: (output, folder) => {
+      expect(output).toMatch(/^ *4 +Error surface/m);
+      expect(output).toMatch(/^ *5 +Limit exactness/m);
+      expect(output).not.toMatch(/^ *6 +Retry/m);
+      const saved = readdirSync(path.join(folder, 'poetry-matrix'));
+      expect(saved.filter((name) => /^matrix-.*\.json$/.test(name))).toHaveLength(1);
     },
   },
   {
