@@ -25,14 +25,15 @@ import { projectRoot } from './part-reader.ts';
 
 /**
  * The minimal working client: one attempt at a poem is the shared download's `fetchPoem`, shown as a
- * pointer; the model writes only its own retry, limit and collection.
+ * pointer; the model writes only its own retry, analysis, limit and collection.
  */
 const minimalClient = `/**
  * The scratch model: a minimal client written over the scaffold by a test. One attempt at one poem
- * is the shared download's \`fetchPoem\`; this model only adds its own retry, limit and collection.
+ * is the shared download's \`fetchPoem\`; this model only adds its own retry, analysis, limit and collection.
  */
 import pLimit from 'p-limit';
 import { fetchPoem } from '../baselines/download.ts';
+import { analysePoem } from '../poetry/analyse.ts';
 import { type Address, formatAddress, type GetPoemsOptions, type Model, type PoemResult } from '../poetry/contract.ts';
 import { toPoetryError } from '../poetry/errors.ts';
 
@@ -43,7 +44,11 @@ async function getPoems(addresses: readonly Address[], options: GetPoemsOptions 
   const getPoem = async (address: Address, task: number) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fetchPoem(address, task, options);
+        const fetched = await fetchPoem(address, task, options);
+        // #region analyse
+        const { analyse } = options;
+        return analyse ? { ...fetched, analysis: analysePoem(fetched.poem, analyse.rounds) } : fetched;
+        // #endregion
       } catch (error) {
         const failure = toPoetryError(error, address);
         if (failure.code !== 'CANCELLED' && attempt < (options.retries ?? 0)) continue;
