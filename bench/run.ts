@@ -64,7 +64,7 @@ export const benchCommand = {
     },
     quick: {
       type: 'boolean',
-      help: 'small sizes and 1 round, for a smoke test: about a minute on 2 cores, verdicts\nundecided (the full run takes about 8 minutes there)',
+      help: 'small sizes and 1 round, for a smoke test: about a minute on 2 cores, verdicts\nundecided (the full run with --peers took 16 minutes there)',
     },
     pin: {
       type: 'boolean',
