@@ -224,52 +224,19 @@ class BytesPuller extends SocketPuller<Buffer> {
 }
 
 /**
- * One decoder for every connection. A chunk is decoded only up to its last whole character, so no
- * decode needs state from the one before; that state would mean a streaming decoder per connection,
- * which thousands of them notice (and which misses the fast path for UTF-8 that a whole decode takes).
+ * Text, decoded as it comes: each chunk up to its last whole character, the rest kept for the next
+ * (`PoemDecoder` without keep, which shares one `TextDecoder` among every connection).
  */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 class TextPuller extends SocketPuller<string> {
-  /** The start of a character cut off at the end of the last chunk, waiting for the rest of it. */
-  #cut: Buffer | undefined;
+  #decoder: PoemDecoder | undefined;
 
   protected item(chunk: Buffer): string {
-    const bytes = this.#cut ? Buffer.concat([this.#cut, chunk]) : chunk;
-    const whole = wholeCharacters(bytes);
-    // Copied, so that a few bytes held back do not keep the whole chunk alive.
-    this.#cut = whole < bytes.length ? Buffer.from(bytes.subarray(whole)) : undefined;
-    return this.#decode(whole < bytes.length ? bytes.subarray(0, whole) : bytes);
+    this.#decoder ??= new PoemDecoder(this.address, { keep: false });
+    return this.#decoder.push(chunk);
   }
 
   /** A poem that ends inside a character is not UTF-8. */
   protected finish(): void {
-    if (this.#cut) this.#decode(this.#cut);
+    this.#decoder?.end();
   }
-
-  #decode(bytes: Buffer): string {
-    try {
-      return utf8.decode(bytes);
-    } catch {
-      // Rare: the shared decoder finds and words the failure, exactly as every model reports it.
-      const decoder = new PoemDecoder(this.address);
-      decoder.push(bytes);
-      return decoder.end();
-    }
-  }
-}
-
-/** How many of `bytes` end on a character boundary: all, unless the last character is cut short. */
-function wholeCharacters(bytes: Buffer): number {
-  const length = bytes.length;
-  // A character is at most 4 bytes: its first byte is among the last 3, or it is complete.
-  for (let at = length - 1; at >= 0 && at >= length - 3; at--) {
-    const byte = bytes[at]!;
-    if (byte < 0x80) return length;
-    if (byte >= 0xc0) {
-      const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
-      return length - at >= size ? length : at;
-    }
-  }
-  return length;
 }

@@ -1,8 +1,11 @@
 /**
  * Decoding a poem that arrives in pieces. A multi-byte UTF-8 character may be split across two
  * reads; decoding each chunk on its own would corrupt it (the series' raw clients crash or truncate
- * there). The decoder keeps the incomplete tail of one chunk until the next arrives, and rejects
- * bytes that are not UTF-8 at all instead of silently replacing them.
+ * there). The decoder decodes a chunk only up to its last whole character and keeps the cut-off start
+ * of the next one until the rest arrives, and rejects bytes that are not UTF-8 at all instead of
+ * silently replacing them. Since no decode then needs what the one before saw, every poem shares one
+ * `TextDecoder`, which takes the fast path a whole buffer gets: a streaming decoder per download was a
+ * cost thousands of downloads at once noticed.
  *
  * By default it keeps the text, so `end()` hands back the whole poem. Such a poem is held as bytes
  * while it is short and decoded once, at the end (see `wholePoemBytes`); a long one is decoded as it
@@ -21,8 +24,8 @@ import { type Address, PoetryError } from './contract.ts';
  */
 export const wholePoemBytes = 1024 * 1024;
 
-/** One decoder for every poem decoded whole: without `stream`, a decode keeps no state between calls. */
-const wholePoem = new TextDecoder('utf-8', { fatal: true });
+/** One decoder for every poem and piece: without `stream`, a decode keeps no state between calls. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class PoemDecoder {
   readonly #address: Address | string;
@@ -30,8 +33,8 @@ export class PoemDecoder {
   /** A kept poem's chunks, undecoded, until it passes `wholePoemBytes` (then `undefined`). */
   #held: Uint8Array[] | undefined;
   #heldBytes = 0;
-  /** Made only once a poem is decoded as it comes. */
-  #stream: TextDecoder | undefined;
+  /** The start of a character cut off at the end of the last piece, waiting for the rest of it. */
+  #cut: Uint8Array | undefined;
   #text = '';
 
   constructor(address: Address | string, { keep = true }: { keep?: boolean } = {}) {
@@ -69,24 +72,28 @@ export class PoemDecoder {
     const held = this.#held;
     if (held !== undefined) {
       this.#held = undefined;
-      try {
-        this.#text = wholePoem.decode(concat(held, this.#heldBytes));
-      } catch (cause) {
-        throw this.#badEncoding(cause);
-      }
+      this.#text = this.#decoded(concat(held, this.#heldBytes));
       return this.#text;
     }
-    const rest = this.#streamed();
-    if (!this.#keep) return rest;
-    this.#text += rest;
-    return this.#text;
+    // A character still cut short at the end: the poem is not UTF-8.
+    const cut = this.#cut;
+    this.#cut = undefined;
+    if (cut !== undefined) this.#decoded(cut);
+    return this.#keep ? this.#text : '';
   }
 
-  /** `chunk` through the streaming decoder, or the end of the stream without one. */
-  #streamed(chunk?: Uint8Array): string {
-    this.#stream ??= new TextDecoder('utf-8', { fatal: true });
+  /** `chunk`, after what the last piece cut off, decoded up to its last whole character. */
+  #streamed(chunk: Uint8Array): string {
+    const bytes = this.#cut === undefined ? chunk : concat([this.#cut, chunk], this.#cut.byteLength + chunk.byteLength);
+    const whole = wholeCharacters(bytes);
+    // Copied, so that a few bytes held back do not keep the whole chunk alive.
+    this.#cut = whole < bytes.byteLength ? new Uint8Array(bytes.subarray(whole)) : undefined;
+    return this.#decoded(whole < bytes.byteLength ? bytes.subarray(0, whole) : bytes);
+  }
+
+  #decoded(bytes: Uint8Array): string {
     try {
-      return chunk === undefined ? this.#stream.decode() : this.#stream.decode(chunk, { stream: true });
+      return utf8.decode(bytes);
     } catch (cause) {
       throw this.#badEncoding(cause);
     }
@@ -100,4 +107,21 @@ export class PoemDecoder {
 /** The chunks as one buffer, copied only when there are several. */
 function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, bytes);
+}
+
+/** How many of `bytes` end on a character boundary: all, unless the last character is cut short. */
+function wholeCharacters(bytes: Uint8Array): number {
+  const length = bytes.byteLength;
+  // A character is at most 4 bytes: its first byte is among the last 3, or it is complete.
+  for (let at = length - 1; at >= 0 && at >= length - 3; at--) {
+    const byte = bytes[at] as number;
+    if (byte < 0x80) return length;
+    // A byte that can start no character (0xc0, 0xc1, above 0xf4) is decoded now, and fails now.
+    if (byte >= 0xc0) {
+      if (byte < 0xc2 || byte > 0xf4) return length;
+      const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return length - at >= size ? length : at;
+    }
+  }
+  return length;
 }

@@ -28,6 +28,10 @@ describe('PoemDecoder', () => {
       decoder.push(bytes.subarray(0, cut));
       decoder.push(bytes.subarray(cut));
       expect(decoder.end()).toBe(text);
+      // Streaming, each piece's text is handed on as it comes, and the pieces make the whole.
+      const streaming = new PoemDecoder('127.0.0.1:1', { keep: false });
+      const pieces = [streaming.push(bytes.subarray(0, cut)), streaming.push(bytes.subarray(cut)), streaming.end()];
+      expect(pieces.join('')).toBe(text);
     }
   });
 
