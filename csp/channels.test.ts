@@ -366,6 +366,28 @@ describe('after', () => {
     expect(fired).toBe(true);
   });
 
+  it('keeps the timers’ clock, not the wall clock: re-armed, it fires on time under a clock that fakes only timers and performance.now', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const timer = afterMs(100);
+    const ch = chan<number>();
+    const first = run(function* () {
+      return (yield* select({ value: take(ch), timeout: take(timer) })).key;
+    });
+    await vi.advanceTimersByTimeAsync(50);
+    ch.offer(1);
+    expect(await first).toBe('value');
+    let fired = false;
+    go(function* () {
+      yield* take(timer);
+      fired = true;
+    });
+    await vi.advanceTimersByTimeAsync(49);
+    expect(fired).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toBe(true);
+  });
+
   it('Infinity never fires and holds no timer', () => {
     const timer = afterMs(Number.POSITIVE_INFINITY);
     go(function* () {

@@ -323,11 +323,15 @@ class TimerChannel extends Channel<number> {
     super(0);
     if (!(ms >= 0)) throw new RangeError(`after() needs a delay of 0 ms or more, not ${ms}`);
     this.#ms = ms;
-    this.#deadline = Date.now() + ms;
+    // The deadline on the monotonic clock the timers themselves keep: re-armed after a wait that
+    // ended early, the timer is set for what is left by that clock, so a fake clock that drives the
+    // timers (and `performance.now`) drives this channel too, and a wall-clock step never moves it.
+    this.#deadline = performance.now() + ms;
   }
 
   override pollTake(): number | NotReady {
-    if (this.#delivered || this.#ms === Number.POSITIVE_INFINITY || Date.now() < this.#deadline) return NOT_READY;
+    if (this.#delivered || this.#ms === Number.POSITIVE_INFINITY || performance.now() < this.#deadline)
+      return NOT_READY;
     this.#delivered = true;
     return Date.now();
   }
@@ -342,7 +346,11 @@ class TimerChannel extends Channel<number> {
 
   protected override takerParked(): void {
     if (this.#timer !== undefined || this.#delivered) return;
-    this.#timer = setLongTimeout<TimerChannel>(TimerChannel.#ring, Math.max(0, this.#deadline - Date.now()), this);
+    this.#timer = setLongTimeout<TimerChannel>(
+      TimerChannel.#ring,
+      Math.max(0, this.#deadline - performance.now()),
+      this,
+    );
   }
 
   protected override takersLeft(): void {
