@@ -3,7 +3,10 @@
  * this process on random ports, sped up so a whole run takes seconds, fetches their poems with every
  * registered model in turn, and prints one table: the ideal (the slowest server's schedule, what a
  * perfectly concurrent client takes) and the blocking time (the sum of the schedules) once above it,
- * then each model's wall time, its ratio to the ideal, and whether every poem arrived intact.
+ * then each model's wall time, its ratio to the ideal, and whether every poem arrived intact. It ends
+ * with the interleaving drawn per model (`interleaving.ts`) from the progress events each model
+ * reported: blocking's staircase beside the others' overlap, fitted to the terminal's width (80
+ * through a pipe), in block characters and colour on a terminal and plain ASCII anywhere else.
  *
  * Progress goes to stderr and the table to stdout. The exit code is 1 if any model got a poem wrong
  * or failed to get one, so the job doubles as an end-to-end check. It follows the shared command
@@ -11,7 +14,7 @@
  * rows of the models that finished and exits 130.
  */
 
-import type { Model, PoemResult } from '../poetry/contract.ts';
+import type { Model, PoemResult, PoetryEvent } from '../poetry/contract.ts';
 import { classicPoems, poems } from '../poetry/poems/index.ts';
 import { startClassicServers } from '../poetry/servers/index.ts';
 import {
@@ -23,6 +26,7 @@ import {
   runAsMain,
   UsageError,
 } from './command-line.ts';
+import { drawInterleaving } from './interleaving.ts';
 import { isMain } from './is-main.ts';
 import { findModel, models as registeredModels } from './registry.ts';
 
@@ -36,6 +40,10 @@ export interface ModelRow {
   readonly intact: boolean;
   /** What went wrong, when not intact. */
   readonly problems: readonly string[];
+  /** `performance.now()` when the model was asked for the poems. */
+  readonly startedAt: number;
+  /** Every progress event the model reported, in the order it reported them: the drawing's input. */
+  readonly events: readonly PoetryEvent[];
 }
 
 export interface MainJobReport {
@@ -70,16 +78,26 @@ export async function runMainJob(
     for (const model of models) {
       if (signal?.aborted) break;
       progress(`${model.name}: fetching ${addresses.length} poems…`);
+      const events: PoetryEvent[] = [];
+      const onEvent = (event: PoetryEvent) => events.push(event);
       const started = performance.now();
       let problems: string[];
       try {
-        problems = poemProblems(await model.getPoems(addresses, { timeoutMs, ...(signal && { signal }) }), expected);
+        const results = await model.getPoems(addresses, { timeoutMs, onEvent, ...(signal && { signal }) });
+        problems = poemProblems(results, expected);
       } catch (error) {
         problems = [`getPoems rejected (it must not): ${error instanceof Error ? error.message : String(error)}`];
       }
       if (signal?.aborted) break;
       const wallSeconds = (performance.now() - started) / 1000;
-      rows.push({ model: model.name, wallSeconds, intact: problems.length === 0, problems });
+      rows.push({
+        model: model.name,
+        wallSeconds,
+        intact: problems.length === 0,
+        problems,
+        startedAt: started,
+        events,
+      });
       progress(`${model.name}: ${seconds(wallSeconds)}${problems.length === 0 ? '' : `, ${problems.join('; ')}`}`);
     }
     return { idealSeconds: classic.idealSeconds, blockingSeconds: classic.blockingSeconds, rows };
@@ -128,6 +146,11 @@ const options = {
     help: `how much faster than the classic 0.7 s a tick (default ${defaultSpeedup})`,
   },
   model: { type: 'string', value: '<name>', multiple: true, help: 'only this model (repeatable)' },
+  width: {
+    type: 'string',
+    value: '<columns>',
+    help: "the drawing's width (default: the terminal's, or 80 through a pipe)",
+  },
 } as const satisfies OptionSpecs;
 
 const startCommand: CommandSpec<typeof options> = {
@@ -136,7 +159,8 @@ const startCommand: CommandSpec<typeof options> = {
   description:
     'Starts the three classic slow servers on random ports, sped up, runs every registered model against\n' +
     "them one after another, and prints the ideal time (the slowest server's schedule) and the blocking\n" +
-    "time (the sum of the schedules), then a table: each model's wall time and its ratio to the ideal.",
+    "time (the sum of the schedules), then a table: each model's wall time and its ratio to the ideal,\n" +
+    'and draws the interleaving: per model a row per task, a mark where a chunk arrived, on one time axis.',
   options,
   exitCodes: [
     [0, 'every model got every poem intact'],
@@ -147,6 +171,10 @@ const startCommand: CommandSpec<typeof options> = {
 async function start({ values }: Parsed<typeof options>, run: Run): Promise<number> {
   const speedup =
     values.speedup === undefined ? defaultSpeedup : numberArgument('--speedup', values.speedup, { positive: true });
+  const width =
+    values.width === undefined
+      ? (process.stdout.columns ?? 80)
+      : numberArgument('--width', values.width, { integer: true, min: 20 });
   let models: Model[] | undefined;
   try {
     models = values.model?.map(findModel);
@@ -159,7 +187,17 @@ async function start({ values }: Parsed<typeof options>, run: Run): Promise<numb
     progress: (line) => run.err(`${line}\n`),
     signal: run.signal,
   });
-  if (report.rows.length > 0) run.out(`${formatTable(report)}\n`);
+  if (report.rows.length > 0) {
+    // Block characters and colour for a terminal only: a pipe or a file gets plain ASCII, no escapes.
+    const terminal = process.stdout.isTTY === true;
+    const drawing = drawInterleaving(report.rows, {
+      width,
+      charset: terminal ? 'unicode' : 'ascii',
+      colour: terminal && !process.env.NO_COLOR,
+      idealSeconds: report.idealSeconds,
+    });
+    run.out(`${formatTable(report)}\n\n${drawing.join('\n')}\n`);
+  }
   return report.rows.every((row) => row.intact) ? 0 : 1;
 }
 
