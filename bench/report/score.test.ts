@@ -4,15 +4,9 @@
  * contender ran, and the selection's round trip through the hash.
  */
 import { describe, expect, it } from 'vitest';
+import { pageFunctions } from './page-parts.ts';
 import { fixtureReport } from './report-fixture.ts';
-import {
-  factorColour,
-  formatSelection,
-  overallScores,
-  pageFunctions,
-  parseSelection,
-  scenarioFactors,
-} from './score.ts';
+import { factorColour, formatSelection, overallScores, parseSelection, scenarioFactors } from './score.ts';
 
 const report = fixtureReport();
 const [classic, faults] = report.scenarios as [(typeof report.scenarios)[0], (typeof report.scenarios)[0]];

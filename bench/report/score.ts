@@ -5,7 +5,7 @@
  * the selection kept in the page's `location.hash`.
  *
  * These functions run twice: here, where the tests call them, and in the page, which gets their
- * source text (`pageFunctions`) so that what the page shows when a reader toggles a model is
+ * source text (`pageFunctions` in `page-parts.ts`) so that what the page shows when a reader toggles a model is
  * computed by the code the tests checked. That is why each is self-contained: it uses its
  * arguments and the other functions of `pageFunctions` only, and no import at run time.
  */
@@ -170,6 +170,3 @@ export function formatSelection(selection: Selection, models: readonly string[],
   add('scenarios', selection.scenarios, scenarios);
   return parts.join('&');
 }
-
-/** The functions the page gets as source text, in an order where each is defined before use. */
-export const pageFunctions = [scenarioFactors, overallScores, factorColour, parseSelection, formatSelection];
