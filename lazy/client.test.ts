@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PoetryEvent } from '../poetry/contract.ts';
 import { poems } from '../poetry/poems/index.ts';
-import { startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
-import { getPoems } from './client.ts';
+import { startFastServer, startFaultyServer, startSlowServer } from '../poetry/servers/index.ts';
+import { getPoems, lazyModel } from './client.ts';
 import { concat, contents, lines } from './index.ts';
 import { eventually, serve } from './test-fixtures/helpers.ts';
 
@@ -27,6 +27,18 @@ describe('lazy model', () => {
       }
     }
     expect(connectionsSeenDuringPoemOne).toBe(0);
+  });
+
+  it('described, the fetch connects nowhere until forced; forced twice, it is the same poems from one fetch', async () => {
+    const server = await serve(startFastServer({ poem: first }));
+    const request = lazyModel.describe?.([server.address, server.address]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.stats.connections).toBe(0);
+    const once = await request?.run();
+    const twice = await request?.run();
+    expect(once?.map((r) => r.ok && r.poem)).toEqual([first, first]);
+    expect(twice).toBe(once);
+    expect(server.stats.connections).toBe(2);
   });
 
   it('with a reader forked per server, server 2 is read while poem 1 is still arriving', async () => {

@@ -19,6 +19,7 @@ import {
   formatAddress,
   type GetPoemsOptions,
   type Model,
+  type PoemRequest,
   type PoemResult,
   type PoetryError,
   type PoetryEvent,
@@ -181,7 +182,8 @@ async function withRetries<T>(retries: number, signal: AbortSignal | undefined, 
 // #endregion
 
 /** `mapM getPoem addresses`: every poem, one result per address in input order; never rejects. */
-export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+/** The poems as a lazy list, one result per address in input order: built, it has connected nowhere yet. */
+function poems(addresses: readonly Address[], options: GetPoemsOptions): Lazy<PoemResult> {
   const {
     timeoutMs,
     concurrency = Number.POSITIVE_INFINITY,
@@ -195,11 +197,25 @@ export function getPoems(addresses: readonly Address[], options: GetPoemsOptions
   const guard: Guard = (address, text) => cancellable(address, signal, withDeadline(address, timeoutMs, text));
   const policy: PoemPolicy = { guard, retries, signal, transform, onEvent, analyse };
   // #region limit
-  const poems = mapConcurrent(concurrency, (address, index) => getPoem(address, index + 1, policy), addresses);
+  return mapConcurrent(concurrency, (address, index) => getPoem(address, index + 1, policy), addresses);
   // #endregion
+}
+
+export function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
   // #region collect
-  return toArray(poems);
+  return toArray(poems(addresses, options));
   // #endregion
+}
+
+/**
+ * The lazy list is the description of the fetch. Forcing it fetches; forcing it again hands back
+ * the same poems, as a Haskell list once evaluated is its value (call by need), rather than
+ * fetching again as a cold stream would.
+ */
+function describe(addresses: readonly Address[], options: GetPoemsOptions = {}): PoemRequest {
+  const list = poems(addresses, options);
+  let forced: Promise<PoemResult[]> | undefined;
+  return { run: () => (forced ??= toArray(list)) };
 }
 
 export const lazyModel: Model = {
@@ -214,4 +230,5 @@ export const lazyModel: Model = {
   clientFiles: ['lazy/client.ts'],
   runtimeFiles: ['lazy/combinators.ts', 'lazy/contents.ts', 'lazy/lazy.ts'],
   getPoems: (addresses, options) => getPoems(addresses, options),
+  describe,
 };
