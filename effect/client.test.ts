@@ -47,6 +47,19 @@ describe('download, one attempt as an Effect', () => {
     expect(server.stats.connections).toBe(2);
   });
 
+  it('the whole fetch, described, connects nowhere until run; each run fetches anew into results of its own', async () => {
+    const server = await serve(startFastServer({ poem: kettle }));
+    const request = model.describe?.([server.address, server.address], { concurrency: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.stats.connections).toBe(0);
+    const first = await request?.run();
+    const second = await request?.run();
+    expect(first?.map((r) => r.ok && r.poem)).toEqual([kettle, kettle]);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(server.stats.connections).toBe(4);
+  });
+
   it('fails with tagged errors: SocketError for a refused port, BadEncoding for bytes that are not UTF-8', async () => {
     const refused = await refusingAddress();
     const badUtf8 = await serve(startFaultyServer({ mode: 'bad-utf8' }));

@@ -21,6 +21,7 @@ import {
   formatAddress,
   type GetPoemsOptions,
   type Model,
+  type PoemRequest,
   type PoemResult,
   type PoetryError,
   type PoetryEvent,
@@ -300,32 +301,57 @@ function toContract(error: DownloadError): PoetryError {
 }
 // #endregion
 
-/** Every poem, one result per address in input order; never rejects. */
-async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
-  const { concurrency, retries = 0, timeoutMs, transform, analyse, signal, onEvent } = options;
-  const policy: Policy = { retries, timeoutMs, transform, analyse, onEvent };
-  // #region collect
-  // Each task leaves its result in its own slot, so the order is the input's whatever order they
-  // finish in, and what finished before a cancel stands.
-  const results: (PoemResult | undefined)[] = new Array(addresses.length);
-  // #endregion
+/** What each task needs, unpacked from the options. */
+function policyOf(options: GetPoemsOptions): Policy {
+  const { retries = 0, timeoutMs, transform, analyse, onEvent } = options;
+  return { retries, timeoutMs, transform, analyse, onEvent };
+}
+
+/** Every task, at most `concurrency` at once, each leaving its result in its slot of `results`. */
+function fetchInto(
+  results: (PoemResult | undefined)[],
+  addresses: readonly Address[],
+  options: GetPoemsOptions,
+): Effect.Effect<void> {
+  const policy = policyOf(options);
   // #region limit
-  const program = Effect.forEach(
+  return Effect.forEach(
     addresses,
     (address, index) =>
       Effect.map(getPoem(address, index + 1, policy), (result) => {
         results[index] = result;
       }),
-    { concurrency: concurrency ?? 'unbounded', discard: true },
+    { concurrency: options.concurrency ?? 'unbounded', discard: true },
   );
+  // #endregion
+}
+
+/** Every poem, one result per address in input order; never rejects. */
+async function getPoems(addresses: readonly Address[], options: GetPoemsOptions = {}): Promise<PoemResult[]> {
+  // #region collect
+  // Each task leaves its result in its own slot, so the order is the input's whatever order they
+  // finish in, and what finished before a cancel stands.
+  const results: (PoemResult | undefined)[] = new Array(addresses.length);
   // #endregion
   // #region cancel
   // The signal interrupts the root fiber; the interruption reaches every task's fiber, and each
   // scope's finalizer destroys its socket before the run settles. A task that had not finished,
   // or not started, is CANCELLED.
-  await Effect.runPromiseExit(program, { signal });
-  return addresses.map((address, index) => results[index] ?? cancelled(address, index + 1, onEvent));
+  await Effect.runPromiseExit(fetchInto(results, addresses, options), { signal: options.signal });
+  return addresses.map((address, index) => results[index] ?? cancelled(address, index + 1, options.onEvent));
   // #endregion
+}
+
+/**
+ * The program is the description of the fetch: building it connects nowhere, and each run of it
+ * fetches anew, with slots of its own.
+ */
+function describe(addresses: readonly Address[], options: GetPoemsOptions = {}): PoemRequest {
+  const program = Effect.suspend(() => {
+    const results: (PoemResult | undefined)[] = new Array(addresses.length);
+    return Effect.as(fetchInto(results, addresses, options), results as PoemResult[]);
+  });
+  return { run: () => Effect.runPromise(program) };
 }
 
 function cancelled(address: Address, task: number, onEvent: Emit): PoemResult {
@@ -347,4 +373,5 @@ export const effectModel: Model = {
   clientFiles: ['effect/client.ts'],
   runtimeFiles: [],
   getPoems,
+  describe,
 };
