@@ -1,13 +1,15 @@
 /**
- * `npm run diff` as a command, in its own process: help, usage mistakes, a file it cannot write, and
- * a reader that closes the pipe early. What it prints is checked in `part-reader.test.ts`.
+ * `npm run diff` as a command, in its own process: help, usage mistakes, a file it cannot write, a
+ * reader that closes the pipe early, and which columns the page opens with. What it prints is
+ * checked in `part-reader.test.ts`, and the page's behaviour in Chromium in `diff.browser.test.ts`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from './part-reader.ts';
+import { models } from './registry.ts';
 
 const diff = `${process.execPath} --import tsx harness/diff.ts`;
 
@@ -65,5 +67,18 @@ describe('npm run diff, the command', () => {
     const { stdout, stderr } = bash(`$DIFF --html '${file}'; echo "status $?"`);
     expect(stderr).toBe(`diff: ${file}: no such file or directory\n`);
     expect(stdout).toBe('status 1\n');
+  });
+
+  it('--html with models named writes every model into the page, the named ones ticked as its columns', () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'poetry-diff-'));
+    const file = path.join(scratch, 'page.html');
+    const { stdout, stderr } = bash(`$DIFF --html '${file}' lazy csp effect; echo "status $?"`);
+    expect(stdout).toBe('status 0\n');
+    expect(stderr).toBe(`wrote ${file}\n`);
+    const page = readFileSync(file, 'utf8');
+    const boxes = [...page.matchAll(/<input type="checkbox" value="([\w-]+)"( checked)?>/g)];
+    expect(boxes.map((box) => box[1])).toEqual(models.map((model) => model.name));
+    expect(boxes.filter((box) => box[2]).map((box) => box[1])).toEqual(['lazy', 'csp', 'effect']);
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 });
