@@ -11,8 +11,8 @@
  * timeline per contender with one mark per chunk, zoomable on the time axis, so turn-taking shows.
  * Then the micro suites and the comparison matrix.
  *
- * What the page redraws when the selection changes is computed by the functions of `score.ts` and
- * `page-parts.ts`, which the page gets as source text: the server renders the same parts first.
+ * What the page redraws when the selection changes is computed by the functions of `score.ts`
+ * (factors, scores, their tables), which the page gets as source text: the server renders them first.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,8 +20,14 @@ import { renderMatrixSection } from '../../harness/matrix/html.ts';
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
 import { type Change, changeText, compareReports, megabytes, significanceWord, times } from './compare.ts';
-import { escapeText as escapeHtml, factorTable, pageFunctions, scoreTable } from './page-parts.ts';
-import { overallScores, scenarioFactors } from './score.ts';
+import {
+  escapeText as escapeHtml,
+  factorTable,
+  overallScores,
+  pageFunctions,
+  scenarioFactors,
+  scoreTable,
+} from './score.ts';
 import { significanceLevel } from './significance.ts';
 import {
   ancestorVerdict,
@@ -388,7 +394,11 @@ window.addEventListener('resize', () => {
  * The shared functions as the page defines them. A bundler that keeps function names (tsx's does)
  * wraps inner functions in a `__name` helper that exists only in its output: here it is the identity.
  */
-const sharedSource = () => `const __name = (target) => target;\n${pageFunctions.map((fn) => fn.toString()).join('\n')}`;
+const sharedSource = () =>
+  `const __name = (target) => target;\n${pageFunctions.map((fn) => fn.toString()).join('\n')}`.replace(
+    /<\/script/gi,
+    '<\\/script',
+  );
 
 const style = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1300px; color: #222; padding: 0 16px; }

@@ -145,26 +145,27 @@ export function fixtureReport(): BenchReport {
   };
 }
 
-/** The same report run again with `contender` `factor` times slower in classic, every round. */
+/** The same report run again with `contender` `factor` times slower in classic, every round, its ratios to raw with it. */
 export function slower(report: BenchReport, contender: string, factor: number): BenchReport {
+  const slowed = (r: Row, raw: Row): Row => {
+    const own = r.samples.map((s) => ({ ...s, wallMs: s.wallMs * factor }));
+    const walls = (samples: readonly Sample[]) => samples.map((s) => ({ run: s.run, value: s.wallMs }));
+    return {
+      ...r,
+      samples: own,
+      median: { ...r.median!, wallMs: r.median!.wallMs * factor },
+      vsRaw: (r.median!.wallMs * factor) / raw.median!.wallMs,
+      paired: { ...r.paired!, wall: pairedRatio(roundRatios(walls(own), walls(raw.samples)))! },
+    };
+  };
   return {
     ...report,
     startedAt: '2026-12-02T10:00:00.000Z',
-    scenarios: report.scenarios.map((one) =>
-      one.name !== 'classic'
+    scenarios: report.scenarios.map((one) => {
+      const raw = one.rows.find((r) => r.contender === 'raw')!;
+      return one.name !== 'classic'
         ? one
-        : {
-            ...one,
-            rows: one.rows.map((r) =>
-              r.contender !== contender || !r.median
-                ? r
-                : {
-                    ...r,
-                    samples: r.samples.map((s) => ({ ...s, wallMs: s.wallMs * factor })),
-                    median: { ...r.median, wallMs: r.median.wallMs * factor },
-                  },
-            ),
-          },
-    ),
+        : { ...one, rows: one.rows.map((r) => (r.contender === contender && r.median ? slowed(r, raw) : r)) };
+    }),
   };
 }

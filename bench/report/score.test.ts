@@ -4,9 +4,16 @@
  * contender ran, and the selection's round trip through the hash.
  */
 import { describe, expect, it } from 'vitest';
-import { pageFunctions } from './page-parts.ts';
 import { fixtureReport } from './report-fixture.ts';
-import { factorColour, formatSelection, overallScores, parseSelection, scenarioFactors } from './score.ts';
+import {
+  factorColour,
+  factorTable,
+  formatSelection,
+  overallScores,
+  pageFunctions,
+  parseSelection,
+  scenarioFactors,
+} from './score.ts';
 
 const report = fixtureReport();
 const [classic, faults] = report.scenarios as [(typeof report.scenarios)[0], (typeof report.scenarios)[0]];
@@ -115,11 +122,14 @@ describe('the selection in the hash', () => {
 describe('pageFunctions', () => {
   it('are self-contained: their source text alone, evaluated, gives the same answers', () => {
     // What the page gets: each function's text, with the identity helper a bundler may call.
-    const source = `const __name = (target) => target;\n${pageFunctions.map(String).join('\n')}\nreturn { scenarioFactors, overallScores, factorColour };`;
+    const source = `const __name = (target) => target;\n${pageFunctions.map(String).join('\n')}\nreturn { scenarioFactors, factorColour, factorTable };`;
     const inPage = new Function(source)() as {
       scenarioFactors: typeof scenarioFactors;
       factorColour: typeof factorColour;
+      factorTable: typeof factorTable;
     };
+    const factors = scenarioFactors(classic.rows, everyone);
+    expect(inPage.factorTable(factors)).toBe(factorTable(factors));
     expect(inPage.scenarioFactors(classic.rows, everyone)).toEqual(scenarioFactors(classic.rows, everyone));
     expect(inPage.factorColour(3)).toBe(factorColour(3));
   });

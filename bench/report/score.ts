@@ -4,10 +4,15 @@
  * the overall score (the geometric mean of a contender's factors over the scenarios it ran); and
  * the selection kept in the page's `location.hash`.
  *
+ * Also the parts the page redraws when the selection changes, as HTML text: a scenario's factor
+ * table and the score table. The server renders them first, so the file reads without its script.
+ *
  * These functions run twice: here, where the tests call them, and in the page, which gets their
- * source text (`pageFunctions` in `page-parts.ts`) so that what the page shows when a reader toggles a model is
+ * source text (`pageFunctions`) so that what the page shows when a reader toggles a model is
  * computed by the code the tests checked. That is why each is self-contained: it uses its
- * arguments and the other functions of `pageFunctions` only, and no import at run time.
+ * arguments and the other functions of this file only, and nothing imported (a test runner's
+ * module transform renames imported bindings inside a function's text; names local to one file
+ * it leaves alone).
  */
 import type { Row } from '../harness.ts';
 
@@ -170,3 +175,68 @@ export function formatSelection(selection: Selection, models: readonly string[],
   add('scenarios', selection.scenarios, scenarios);
   return parts.join('&');
 }
+
+export function escapeText(text: string): string {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** `1.50× [1.45–1.56]`, or without the interval when there is none. */
+export function factorText(value: number, low?: number, high?: number): string {
+  const digits = (v: number) => v.toFixed(2);
+  return low === undefined || high === undefined
+    ? `${digits(value)}×`
+    : `${digits(value)}× [${digits(low)}–${digits(high)}]`;
+}
+
+/** A scenario's contenders shown, fastest first: factor versus the fastest and versus raw, coloured. */
+export function factorTable(factors: readonly Factor[]): string {
+  if (factors.length === 0) return '<p class="dim">No verified contender is shown in this scenario.</p>';
+  const cell = (value: number | undefined, low?: number, high?: number) =>
+    value === undefined
+      ? '<td class="dim">—</td>'
+      : `<td class="factor" style="background: ${factorColour(value)}">${factorText(value, low, high)}</td>`;
+  const body = factors
+    .map(
+      (f) =>
+        `<tr data-model="${escapeText(f.contender)}"><td class="name">${escapeText(f.label)}</td>` +
+        cell(f.vsFastest, f.low, f.high) +
+        cell(f.vsRaw, f.rawLow, f.rawHigh) +
+        `<td>${f.spreadPct === undefined ? '' : `±${f.spreadPct.toFixed(1)}%`}</td><td>${f.rounds}</td></tr>`,
+    )
+    .join('');
+  return (
+    '<table class="factors"><thead><tr><th>contender</th><th>× fastest shown [95%]</th><th>× raw [95%]</th>' +
+    `<th>spread</th><th>rounds</th></tr></thead><tbody>${body}</tbody></table>`
+  );
+}
+
+/** The overall score of each contender shown, best first, with what it rests on. */
+export function scoreTable(scores: readonly Score[]): string {
+  if (scores.length === 0) return '<p class="dim">Nothing is shown: tick a contender and a scenario.</p>';
+  const body = scores
+    .map(
+      (s, index) =>
+        `<tr data-model="${escapeText(s.contender)}"><td>${index + 1}</td><td class="name">${escapeText(s.label)}</td>` +
+        `<td class="factor" style="background: ${factorColour(s.score)}">${s.score.toFixed(2)}×</td>` +
+        `<td class="list">${s.scenarios.length} × weight 1/${s.scenarios.length}: ${s.scenarios.map(escapeText).join(', ')}</td>` +
+        `<td class="list dim">${s.missing.length === 0 ? '' : `not counted (skipped or failed): ${s.missing.map(escapeText).join(', ')}`}</td></tr>`,
+    )
+    .join('');
+  return (
+    '<table class="scores"><thead><tr><th>#</th><th>contender</th><th>score (geometric mean of × fastest)</th>' +
+    `<th>scenarios counted, equal weights</th><th></th></tr></thead><tbody>${body}</tbody></table>`
+  );
+}
+
+/** The functions the page gets as source text, each defined before the page's own script runs. */
+export const pageFunctions = [
+  scenarioFactors,
+  overallScores,
+  factorColour,
+  parseSelection,
+  formatSelection,
+  escapeText,
+  factorText,
+  factorTable,
+  scoreTable,
+];
