@@ -12,6 +12,7 @@ import type { AnalyseOptions } from '../poetry/analyse.ts';
 import type { PoetryErrorCode } from '../poetry/contract.ts';
 import type { PoemName } from '../poetry/poems/index.ts';
 import { peerNames } from './peers/peers.ts';
+import type { ClientCores } from './pinning.ts';
 
 /** Where a server's poem comes from: one of the project's poems, or generated verse of an exact size. */
 export type PoemSource = { readonly name: PoemName } | { readonly generated: number; readonly seed?: number };
@@ -61,6 +62,11 @@ export interface ScenarioSpec {
   readonly reportSum?: boolean;
   /** Models that are left out, with the reason shown in the table. */
   readonly skip?: Readonly<Record<string, string>>;
+  /**
+   * Where the clients run when the bench pins (`clientCoreFor` in pinning.ts): on the client core
+   * (default), or on `every` core, for a scenario that measures what more cores buy.
+   */
+  readonly clientCores?: ClientCores;
   /** Descriptors the client needs at once (sockets), for the ulimit warning. */
   readonly descriptors: number;
   /** The target the judged models are held to. */
@@ -222,7 +228,9 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
         `${workCount} poems from fast servers, each put through the CPU step (${analyseRounds.toLocaleString('en')} ` +
         'passes of the analysis, about 20 ms of CPU each on the bench machine) while slow poems arrive 60 B every ' +
         `${quick ? 20 : 40} ms: a single thread analyses one poem at a time and reads nothing meanwhile, so the ` +
-        'slow chunks come late; the wall time is at least the sum of the analyses.',
+        'slow chunks come late; the wall time is at least the sum of the analyses. Where the bench pins, the ' +
+        'clients here run on every core (the servers stay on core 0), every model alike: a model with threads ' +
+        'can use the second core, which is what this scenario is there to show.',
       servers: {
         work: { kind: 'fast', poem: shortPoem, count: 4 },
         slow: {
@@ -244,6 +252,7 @@ export function scenarioSpecs(quick: boolean): ScenarioSpec[] {
         ...blockingTakesTheSum('each analysis would wait for its download and every download for the analyses'),
         ...Object.fromEntries(peerNames.map((peer) => [peer, 'skipped: the peers have no CPU step'])),
       },
+      clientCores: 'every',
       descriptors: workCount + cpuSlowCount,
     },
     {
