@@ -226,7 +226,8 @@ function supervisedDownload(main: Pid, task: number, address: Address, retries: 
   return supervisor({ strategy: 'one_for_one', intensity: retries, period: 1e9, autoShutdown: 'any_significant' }, [
     {
       id: 'getPoetry',
-      start: () => getPoetry(main, task, address, attempt),
+      start: getPoetry,
+      args: [main, task, address, attempt],
       restart: 'transient',
       significant: true,
       shutdown: 'brutal_kill',

@@ -278,6 +278,24 @@ describe('A6 strategies', () => {
     expect(outcome.log).toEqual(['start a', 'start b', 'stop a', 'stop b']);
   });
 
+  it('a spec is {M, F, A}: start is called with its args, and under simple_one_for_one with startChild’s after them', async () => {
+    const outcome = await run(function* () {
+      const log: string[] = [];
+      const named = (...parts: unknown[]) => worker(parts.join('-'), log);
+      const { sup: fixed, ref: fixedRef } = yield* startSupervisor({}, [{ id: 'w', start: named, args: ['fixed', 1] }]);
+      const { sup: dynamic, ref } = yield* startSupervisor({ strategy: 'simple_one_for_one' }, [
+        { id: 'w', start: named, args: ['pool'], restart: 'temporary' },
+      ]);
+      yield* startChild(dynamic, ['a']);
+      exit(fixed, 'shutdown');
+      exit(dynamic, 'shutdown');
+      yield* downFor(fixedRef);
+      yield* downFor(ref);
+      return log;
+    });
+    expect(outcome).toEqual(['start fixed-1', 'start pool-a', 'stop fixed-1', 'stop pool-a']);
+  });
+
   it('49: simple_one_for_one takes exactly one spec', async () => {
     const reason = await run(function* () {
       const { ref } = yield* startSupervisor({ strategy: 'simple_one_for_one' }, []);

@@ -36,8 +36,14 @@ export type Shutdown = number | 'brutal_kill' | 'infinity';
 
 export interface ChildSpec {
   readonly id: string;
-  /** Returns the child's body (the supervisor spawns and links it), or `ignore`; a throw is a failed start. */
-  start(...extra: unknown[]): ProcessBody | 'ignore';
+  /**
+   * Returns the child's body (the supervisor spawns and links it), or `ignore`; a throw is a failed
+   * start. It is called with `args`, followed under `simple_one_for_one` by the arguments
+   * `startChild` brings, as OTP applies a spec's `{M, F, A}` to A and then the extra list.
+   */
+  start(...args: unknown[]): ProcessBody | 'ignore';
+  /** The arguments `start` is called with (the A of `{M, F, A}`): a spec needs no closure of its own. */
+  readonly args?: readonly unknown[];
   /** Default `permanent`. */
   readonly restart?: Restart;
   /** Default 5000 ms for a worker, `infinity` for a supervisor. */
@@ -172,7 +178,7 @@ class Supervisor {
   #start(spec: ChildSpec, args: readonly unknown[]): { pid: Pid | undefined } | { error: unknown } {
     let body: ProcessBody | 'ignore';
     try {
-      body = spec.start(...args);
+      body = spec.args === undefined ? spec.start(...args) : spec.start(...spec.args, ...args);
     } catch (error) {
       return { error };
     }
