@@ -33,7 +33,7 @@ import { minRoundsForVerdict } from './stats.ts';
 
 export const benchCommand = {
   name: 'bench',
-  usage: ['[options]', '--compare <A.json> <B.json>'],
+  usage: ['[options]', '--compare <A.json> <B.json> [--html <file>]'],
   description:
     'Runs every registered model (and the raw Node client as the baseline) through the end-to-end\n' +
     'scenarios, each run in its own process, several runs in interleaved order; then the micro-benchmarks.',
@@ -80,7 +80,16 @@ export const benchCommand = {
     micro: { type: 'boolean', negatable: true, help: 'run the micro-benchmarks (default; --no-micro skips them)' },
     json: { type: 'boolean', help: 'print the JSON report on stdout instead of the tables' },
     out: { type: 'string', value: '<dir>', help: 'where results go (default bench/results), made if missing' },
-    compare: { type: 'string', value: '<A.json>', help: 'show the change from saved report A to B, then exit' },
+    compare: {
+      type: 'string',
+      value: '<A.json>',
+      help: 'show the change from saved report A to B (each tested: p ≤ 0.05 or not), then exit',
+    },
+    html: {
+      type: 'string',
+      value: '<file>',
+      help: "with --compare: also write B's HTML report with the change from A in it, to <file>",
+    },
   },
   notes: [
     'Files: <out>/<timestamp>.json (raw figures and environment) and <out>/<timestamp>.html (charts, opens\n' +
@@ -190,9 +199,20 @@ if (isMain(import.meta.url)) {
       const [second, extra] = positionals;
       if (second === undefined) throw new UsageError('--compare needs two files: --compare A.json B.json');
       if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-      run.out(`${renderComparison(loadReport(values.compare), loadReport(second), style)}\n`);
+      const before = loadReport(values.compare);
+      const after = loadReport(second);
+      run.out(`${renderComparison(before, after, style)}\n`);
+      if (values.html !== undefined) {
+        try {
+          writeFileSync(values.html, renderHtml(after, { compareWith: before }));
+        } catch (error) {
+          throw new FileError(values.html, error);
+        }
+        run.err(`saved ${values.html}\n`);
+      }
       return 0;
     }
+    if (values.html !== undefined) throw new UsageError('--html goes with --compare A.json B.json');
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     const runs =
       values.runs === undefined

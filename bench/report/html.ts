@@ -54,12 +54,22 @@ function echartsSource(): string {
 }
 
 /** Every contender of the report once, in the order the tables list them. */
-export function contendersOf(report: BenchReport): Pick<Row, 'contender' | 'kind'>[] {
-  const seen = new Map<string, Row['kind']>();
+export function contendersOf(report: BenchReport): Pick<Row, 'contender' | 'kind' | 'title'>[] {
+  const seen = new Map<string, Pick<Row, 'contender' | 'kind' | 'title'>>();
   for (const scenario of report.scenarios) {
-    for (const row of scenario.rows) if (!seen.has(row.contender)) seen.set(row.contender, row.kind);
+    for (const { contender, kind, title } of scenario.rows) {
+      if (!seen.has(contender)) seen.set(contender, { contender, kind, title });
+    }
   }
-  return [...seen].map(([contender, kind]) => ({ contender, kind }));
+  return [...seen.values()];
+}
+
+/** What each contender is, with the runtime and versions a peer reports (its title says them). */
+function contenderList(report: BenchReport): string {
+  const items = contendersOf(report).map(
+    (one) => `<li><b>${escapeHtml(one.contender)}</b> (${one.kind}): ${escapeHtml(one.title)}</li>`,
+  );
+  return `<details class="env"><summary>the ${items.length} contenders and their versions</summary><ul>${items.join('')}</ul></details>`;
 }
 
 function scenarioTable(scenario: ScenarioResult): string {
@@ -454,6 +464,7 @@ CPU = user+sys of the client process; × raw = the median over rounds of each ro
 (percentile bootstrap); × fastest = that ratio over the fastest shown contender's; colours go from green at 1× through yellow
 at 2× to red at 4× or more. A goal is met when the whole interval is within it, not met when all of it is beyond, undecided
 otherwise; best in each column in green. A model with any wrong result is FAILED and gets no time.</p>
+${contenderList(report)}
 ${selectionForm(report)}
 ${scoreSection(report)}
 ${options.compareWith ? comparisonSection(options.compareWith, report) : ''}
