@@ -123,6 +123,7 @@ async function getPoems(
     if (received === addresses.length) allIn();
   };
   const hear = (message: FromWorker) => {
+    if (message.type === 'ready') return;
     const { task } = message;
     const address = where[task - 1] as string;
     const at = performance.now();
@@ -180,6 +181,7 @@ async function getPoems(
   // #endregion
 
   try {
+    await pool.ready;
     handOut();
     await finished;
     return results;

@@ -45,8 +45,9 @@ export interface SentError {
   readonly cause?: { readonly message: string; readonly code?: string };
 }
 
-/** Worker to main: progress (without address and time, which main adds) and results. */
+/** Worker to main: that the session listens, progress (without address and time, which main adds), results. */
 export type FromWorker =
+  | { readonly type: 'ready' }
   | { readonly type: 'connected'; readonly task: number }
   | { readonly type: 'chunk'; readonly task: number; readonly bytes: number }
   | { readonly type: 'done'; readonly task: number; readonly bytes: number }

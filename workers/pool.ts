@@ -18,6 +18,8 @@ const entry = new URL('./entry.mjs', import.meta.url).href;
 export interface Session {
   /** Main's end of the session's channel. */
   readonly port: MessagePort;
+  /** Resolves when the session listens (its first message), or once it has ended without. */
+  readonly ready: Promise<void>;
   /** Resolves when the session has ended; rejects with the reason when its thread failed. */
   readonly ended: Promise<void>;
   send(message: ToWorker): void;
@@ -25,6 +27,11 @@ export interface Session {
 
 export interface Pool {
   readonly sessions: readonly Session[];
+  /**
+   * Resolves when every session listens. Threads start at different speeds (hundreds of
+   * milliseconds apart on a loaded machine); tasks handed out before would pile up on the first.
+   */
+  readonly ready: Promise<void>;
   /** Ends every session, then destroys the threads; resolves when nothing of the pool is left. */
   close(): Promise<void>;
 }
@@ -50,10 +57,15 @@ export function openPool(threads: number, options: SessionOptions): Pool {
     const ended = piscina.run({ port: port2, options }, { transferList: [port2] });
     // A failed thread is reported through `ended` to whoever awaits it, and never as unhandled.
     ended.catch(() => {});
-    return { port: port1, ended, send: (message) => port1.postMessage(message) };
+    const ready = new Promise<void>((resolve) => {
+      port1.once('message', () => resolve());
+      ended.then(resolve, resolve);
+    });
+    return { port: port1, ready, ended, send: (message) => port1.postMessage(message) };
   });
   return {
     sessions,
+    ready: Promise.all(sessions.map((session) => session.ready)).then(() => {}),
     async close() {
       for (const session of sessions) session.send({ type: 'end' });
       await Promise.allSettled(sessions.map((session) => session.ended));

@@ -12,7 +12,7 @@ import { type FetchedPoem, fetchPoem } from '../baselines/download.ts';
 import { analysePoem, type PoemAnalysis } from '../poetry/analyse.ts';
 import type { Address, PoetryEvent } from '../poetry/contract.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
-import { Outbox, type SessionStart, sendError, type ToWorker } from './messages.ts';
+import { type FromWorker, Outbox, type SessionStart, sendError, type ToWorker } from './messages.ts';
 import { TurnQueue } from './turns.ts';
 
 // #uses connect: Connection.open (baselines/download.ts)
@@ -96,6 +96,7 @@ export function session({ port, options }: SessionStart): Promise<void> {
   };
 
   return new Promise((resolve) => {
+    port.postMessage([{ type: 'ready' }] satisfies FromWorker[]);
     port.on('message', (message: ToWorker) => {
       if (message.type === 'task') void getPoem(message.task, message.address);
       // #region cancel
