@@ -414,7 +414,7 @@ const style = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1300px; color: #222; padding: 0 16px; }
 h1 { margin-bottom: 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 table { border-collapse: collapse; margin: 10px 0; } th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
-th { background: #f5f5f5; } td.name, td.notes { text-align: left; } td.notes { color: #666; font-size: 12px; max-width: 480px; white-space: normal; }
+th { background: #f5f5f5; } td.name, td.notes { text-align: left; } td.notes { color: #666; font-size: 12px; min-width: 220px; max-width: 480px; white-space: normal; }
 td.best { color: #0a7a2f; font-weight: bold; } .failed { color: #c62828; font-weight: bold; } .skipped, .dim { color: #888; }
 td.list { text-align: left; white-space: normal; font-size: 12px; max-width: 380px; } td.factor { font-variant-numeric: tabular-nums; } td.sig.slower { background: #f8d0d0; } td.sig.faster { background: #cdeccd; }
 .warning { color: #c62828; } .headline { color: #555; } .env { color: #555; }

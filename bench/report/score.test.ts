@@ -46,6 +46,22 @@ describe('scenarioFactors', () => {
     expect(factors[1]!.vsRaw).toBeCloseTo(3, 9);
   });
 
+  it('gives no interval for raw (the reference) nor for a single round', () => {
+    const raw = scenarioFactors(classic.rows, everyone)[0]!;
+    expect([raw.contender, raw.vsRaw, raw.low, raw.rawLow]).toEqual(['raw', 1, undefined, undefined]);
+    const oneRound = classic.rows.map((row) =>
+      row.paired
+        ? {
+            ...row,
+            samples: row.samples.slice(0, 1),
+            paired: { ...row.paired, wall: { median: 2, low: 2, high: 2, rounds: 1 } },
+          }
+        : row,
+    );
+    const lazy = scenarioFactors(oneRound, everyone).find((f) => f.contender === 'lazy')!;
+    expect([lazy.vsRaw, lazy.low, lazy.rawLow, lazy.spreadPct]).toEqual([2, undefined, undefined, undefined]);
+  });
+
   it('leaves out skipped and failed rows', () => {
     expect(scenarioFactors(faults.rows, everyone).map((f) => f.contender)).toEqual(['raw', 'reactor', 'twisted']);
   });

@@ -23,7 +23,7 @@ export interface Factor {
   readonly kind: Row['kind'];
   /** Its figure ÷ the fastest shown contender's: 1 for the fastest. */
   readonly vsFastest: number;
-  /** The paired interval, divided by the fastest's figure (absent without paired rounds). */
+  /** The paired 95% interval, divided by the fastest's figure (absent for raw, and without two paired rounds or more). */
   readonly low?: number;
   readonly high?: number;
   /** Its per-round ratio to raw (median), 1 for raw itself; absent when raw did not verify. */
@@ -53,15 +53,17 @@ export function scenarioFactors(rows: readonly Row[], shown: readonly string[]):
   const fastest = Math.min(...verified.map(figure));
   return verified
     .map((row) => {
-      const paired = row.contender === 'raw' ? { median: 1, low: 1, high: 1 } : row.paired?.wall;
+      // Raw is the reference, exactly 1× itself; one round has no spread to make an interval of.
+      const paired = row.contender === 'raw' ? undefined : row.paired?.wall;
+      const interval = paired && paired.rounds > 1 ? paired : undefined;
       const factor: Factor = {
         contender: row.contender,
         label: row.kind === 'peer' ? `${row.contender} (peer)` : row.contender,
         kind: row.kind,
         vsFastest: figure(row) / fastest,
-        ...(byRatio && paired && { low: paired.low / fastest, high: paired.high / fastest }),
+        ...(byRatio && interval && { low: interval.low / fastest, high: interval.high / fastest }),
         ...(rawOk && typeof toRaw(row) === 'number' && { vsRaw: toRaw(row) }),
-        ...(paired && rawOk && { rawLow: paired.low, rawHigh: paired.high }),
+        ...(interval && rawOk && { rawLow: interval.low, rawHigh: interval.high }),
         ...(row.samples.length > 1 && row.spread && { spreadPct: row.spread.pct / 2 }),
         rounds: row.samples.length,
       };
