@@ -6,7 +6,7 @@
  * I/O on a poem. It hands out addresses one at a time as slots free — at most `concurrency` in
  * flight across all threads together, each to the thread with the fewest — turns the threads'
  * batched messages into the caller's events, in the order each thread sent them, and puts the
- * results in input order. The caller's abort is a `cancel` message to every thread. When every
+ * results in input order. The caller's abort is a flag in memory the threads share, and a `cancel` message to each. When every
  * result is in, the pool is closed: no thread outlives the call.
  */
 import os from 'node:os';
@@ -82,7 +82,9 @@ async function getPoems(
   // #endregion
   if (addresses.length === 0) return results;
 
-  const options: SessionOptions = { retries, timeoutMs, transform, analyse, events: onEvent !== undefined };
+  const cancelled = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const events = onEvent !== undefined;
+  const options: SessionOptions = { retries, timeoutMs, transform, analyse, events, cancelled };
   const pool = openPool(Math.min(threads, addresses.length), options);
   const load = new Map<Session, number>(pool.sessions.map((session) => [session, 0]));
   const owner = new Map<number, Session>();
@@ -171,8 +173,10 @@ async function getPoems(
   }
 
   // #region cancel
-  // The abort reaches every thread as a message; what was never handed out fails here.
+  // The abort reaches every thread through the shared flag and a message; what was never handed
+  // out fails here.
   const cancel = () => {
+    Atomics.store(cancelled, 0, 1);
     for (const session of pool.sessions) session.send({ type: 'cancel' });
     while (next < addresses.length) failHere(++next, poetryErrors.cancelled(where[next - 1] as string));
     if (received === addresses.length) allIn();

@@ -19,6 +19,12 @@ export interface SessionOptions {
   readonly analyse: AnalyseOptions | undefined;
   /** Whether anyone listens for progress: without a listener no event crosses at all. */
   readonly events: boolean;
+  /**
+   * One word of memory every thread shares (a `SharedArrayBuffer`), 1 once the caller has aborted.
+   * The `cancel` message waits behind every task sent before it; the flag is seen at once, so a
+   * thread starts no download main's abort came before.
+   */
+  readonly cancelled: Int32Array;
 }
 
 /** What piscina hands a worker: its end of the session's channel, and the call's options. */

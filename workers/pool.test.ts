@@ -20,6 +20,7 @@ const quiet: SessionOptions = {
   transform: undefined,
   analyse: undefined,
   events: true,
+  cancelled: new Int32Array(new SharedArrayBuffer(4)),
 };
 
 let servers: SlowPoetryServer[] = [];
@@ -82,6 +83,21 @@ describe('openPool', () => {
     await pool.close();
     pool = undefined;
     expect(await leaksSince(before)).toEqual([]);
+  });
+
+  it('a task that comes after the shared flag is set connects nowhere, before any cancel message', async () => {
+    servers = [await startSlowServer({ poem: poems.kettle.text, numBytes: 50, delay: 0.01 })];
+    const cancelled = new Int32Array(new SharedArrayBuffer(4));
+    pool = openPool(1, { ...quiet, cancelled });
+    const [session] = pool.sessions;
+    const messages = heard(session!.port);
+    await pool.ready;
+    Atomics.store(cancelled, 0, 1);
+    session!.send({ type: 'task', task: 1, address: servers[0]!.address });
+    await vi.waitFor(() => expect(messages.some((message) => message.type === 'failure')).toBe(true));
+    expect(messages.map((message) => message.type)).toEqual(['ready', 'failed', 'failure']);
+    expect(messages.at(-1)).toMatchObject({ task: 1, error: { code: 'CANCELLED' } });
+    expect(servers[0]!.stats.connections).toBe(0);
   });
 
   it('close ends every thread: the process has as many threads as before, and no port is left', async () => {

@@ -17,18 +17,24 @@ import { TurnQueue } from './turns.ts';
 
 // #uses connect: Connection.open (baselines/download.ts)
 // #uses receive, finish: downloadPoem (baselines/download.ts)
-// #uses fail, timeout: Connection (baselines/download.ts)
+// #uses fail, timeout, cancel: Connection (baselines/download.ts)
 // #uses transform: transformPoem (baselines/download.ts)
 
 /** The session: resolves once main says every result is in. */
 export function session({ port, options }: SessionStart): Promise<void> {
-  const { retries, timeoutMs, transform, analyse, events } = options;
+  const { retries, timeoutMs, transform, analyse, events, cancelled } = options;
   const outbox = new Outbox(port);
   const analyses = new TurnQueue();
   // #region cancel
   // One controller for the whole thread: main's `cancel` aborts it, and every connection listens.
+  // Main's flag in shared memory says so before the message arrives, which waits behind every
+  // task sent before it: the thread looks before each task and each analysis.
   const controller = new AbortController();
   const { signal } = controller;
+  const stopped = () => {
+    if (Atomics.load(cancelled, 0) === 1) controller.abort();
+    return signal.aborted;
+  };
   // #endregion
 
   /**
@@ -68,7 +74,7 @@ export function session({ port, options }: SessionStart): Promise<void> {
     }
     analyses.push(() => {
       outbox.flush();
-      if (signal.aborted) fail(task, address, poetryErrors.cancelled(address));
+      if (stopped()) fail(task, address, poetryErrors.cancelled(address));
       else succeed(task, fetched, bytes, analysePoem(fetched.poem, analyse.rounds));
       outbox.flush();
     });
@@ -98,9 +104,12 @@ export function session({ port, options }: SessionStart): Promise<void> {
   return new Promise((resolve) => {
     port.postMessage([{ type: 'ready' }] satisfies FromWorker[]);
     port.on('message', (message: ToWorker) => {
-      if (message.type === 'task') void getPoem(message.task, message.address);
       // #region cancel
-      else if (message.type === 'cancel') controller.abort();
+      // A task that comes after main's abort finds the signal aborted, and connects nowhere.
+      if (message.type === 'task') {
+        stopped();
+        void getPoem(message.task, message.address);
+      } else if (message.type === 'cancel') controller.abort();
       // #endregion
       else {
         analyses.clear();
