@@ -11,7 +11,7 @@
  */
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import { roundRatios } from '../stats.ts';
-import { type RankSumTest, rankSumTest, significanceLevel } from './significance.ts';
+import { type RankSumTest, rankSumTest, significanceLevel, smallestP } from './significance.ts';
 import { isFigure, plainStyle, type Style, seconds, textTable } from './terminal.ts';
 
 /** One figure before and after, with the test of the per-round samples behind it when there are some. */
@@ -97,6 +97,16 @@ export function compareReports(before: BenchReport, after: BenchReport): Scenari
 }
 
 /** `faster` / `slower` at p ≤ 0.05; `no significant change` otherwise; '' when there was no test. */
+/** Why no change can be significant between these two runs, when their rounds are too few; else undefined. */
+export function tooFewRounds(before: BenchReport, after: BenchReport): string | undefined {
+  const least = smallestP(before.runs, after.runs);
+  if (least <= significanceLevel) return undefined;
+  return (
+    `with ${before.runs} and ${after.runs} round(s) no change can reach p ≤ ${significanceLevel} ` +
+    `(the smallest p possible is ${least.toFixed(2)}): 4 rounds or more in each run can tell`
+  );
+}
+
 export function significanceWord(one: Change | undefined): string {
   if (!one?.test) return '';
   if (one.test.p > significanceLevel) return 'no significant change';
@@ -130,6 +140,8 @@ export function renderComparison(before: BenchReport, after: BenchReport, style:
     out.push(style.bad('  one run used --quick sizes and the other did not: the figures are not comparable'));
   if (Boolean(before.environment.pinning?.pinned) !== Boolean(after.environment.pinning?.pinned))
     out.push(style.bad('  one run was pinned to cores and the other not: the times differ for that reason too'));
+  const few = tooFewRounds(before, after);
+  if (few) out.push(style.bad(`  ${few}`));
   for (const scenario of compareReports(before, after)) {
     out.push('', style.heading(scenario.name));
     if (scenario.onlyIn) {

@@ -19,7 +19,15 @@ import { createRequire } from 'node:module';
 import { renderMatrixSection } from '../../harness/matrix/html.ts';
 import type { BenchReport, Row, ScenarioResult } from '../harness.ts';
 import type { MicroResult } from '../micro-process.ts';
-import { type Change, changeText, compareReports, megabytes, significanceWord, times } from './compare.ts';
+import {
+  type Change,
+  changeText,
+  compareReports,
+  megabytes,
+  significanceWord,
+  times,
+  tooFewRounds,
+} from './compare.ts';
 import {
   escapeText as escapeHtml,
   factorTable,
@@ -149,13 +157,13 @@ ${drawable ? `<div class="chart small" id="micro-${index}" data-chart></div>` : 
 </section>`;
 }
 
-/** A change's p-value and what it means, in a cell coloured only when significant. */
+/** A change's p-value, with the verdict and a colour only when it is significant. */
 function significanceCell(one: Change | undefined): string {
   if (!one?.test) return '<td class="dim">—</td>';
   const word = significanceWord(one);
-  const p = one.test.p < 0.001 ? '<0.001' : one.test.p.toFixed(3);
-  const kind = word === 'faster' ? ' class="sig faster"' : word === 'slower' ? ' class="sig slower"' : '';
-  return `<td${kind}>p ${p}: ${word}</td>`;
+  const p = `p ${one.test.p < 0.001 ? '<0.001' : one.test.p.toFixed(3)}`;
+  if (word !== 'faster' && word !== 'slower') return `<td title="${word}">${p}</td>`;
+  return `<td class="sig ${word}">${p} ${word}</td>`;
 }
 
 /** The change from an earlier run, per scenario and contender, each tested on its per-round samples. */
@@ -164,13 +172,15 @@ export function comparisonSection(before: BenchReport, after: BenchReport): stri
   if (before.quick !== after.quick) warnings.push('one run used --quick sizes and the other did not: not comparable');
   if (Boolean(before.environment.pinning?.pinned) !== Boolean(after.environment.pinning?.pinned))
     warnings.push('one run was pinned to cores and the other not: the times differ for that reason too');
+  const few = tooFewRounds(before, after);
+  if (few) warnings.push(few);
   const parts = compareReports(before, after).map((scenario) => {
     const open = `<div class="compare-scenario" data-scenario-section="${escapeHtml(scenario.name)}"><h3>${escapeHtml(scenario.name)}</h3>`;
     if (scenario.onlyIn) return `${open}<p class="dim">only in the ${scenario.onlyIn} run</p></div>`;
     const rows = scenario.rows.map((row) => {
       const name = `<td class="name">${escapeHtml(row.contender)}</td>`;
       if (row.state !== 'both') {
-        return `<tr data-model="${escapeHtml(row.contender)}">${name}<td colspan="6">${escapeHtml(row.statusText ?? row.state)}</td></tr>`;
+        return `<tr data-model="${escapeHtml(row.contender)}">${name}<td class="name" colspan="6">${escapeHtml(row.statusText ?? row.state)}</td></tr>`;
       }
       return (
         `<tr data-model="${escapeHtml(row.contender)}">${name}<td>${escapeHtml(changeText(row.wall, seconds))}</td>${significanceCell(row.wall)}` +
@@ -178,15 +188,16 @@ export function comparisonSection(before: BenchReport, after: BenchReport): stri
         `<td>${escapeHtml(changeText(row.cpu, seconds))}</td><td>${escapeHtml(changeText(row.rss, megabytes))}</td></tr>`
       );
     });
-    return `${open}<table><thead><tr><th>contender</th><th>wall (median)</th><th>wall: p, verdict</th><th>× raw</th><th>× raw: p, verdict</th><th>CPU</th><th>peak RSS</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+    return `${open}<table><thead><tr><th>contender</th><th>wall (median)</th><th>wall: p</th><th>× raw</th><th>× raw: p</th><th>CPU</th><th>peak RSS</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
   });
   return `<section id="comparison">
 <h2>Compared with an earlier run</h2>
 <p>From ${escapeHtml(before.startedAt)} (commit ${escapeHtml(before.environment.gitCommit)}, ${before.runs} round(s)) to this run,
 ${escapeHtml(after.startedAt)} (commit ${escapeHtml(after.environment.gitCommit)}, ${after.runs} round(s)). Each change is before → after.
 Its p is the two-sided Mann–Whitney rank-sum test of the two runs' per-round samples — the wall times, and for × raw each round's
-model ÷ raw, which a machine that got faster or slower does not move; it is <i>faster</i> or <i>slower</i> only at p ≤ ${significanceLevel}.
-With 3 rounds or fewer on a side no change can reach that, however large.</p>
+model ÷ raw, which a machine that got faster or slower does not move. A change is marked <i>faster</i> or <i>slower</i> only at
+p ≤ ${significanceLevel}; a p alone means no significant change. The smallest p two runs allow is 2 ÷ the number of ways to split
+their rounds into groups of those sizes: 0.008 for 5 rounds against 5, 0.10 for 3 against 3, 1 for 1 against 1.</p>
 ${warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`).join('\n')}
 ${parts.join('\n')}
 </section>`;

@@ -88,11 +88,13 @@ describe('the comparison', () => {
     const section = comparisonSection(report, after);
     const reactor = /<tr data-model="reactor">(.*?)<\/tr>/.exec(section)![1]!;
     expect(reactor).toContain('0.150 s → 0.225 s (+50.0%)');
-    expect(reactor).toContain('<td class="sig slower">p 0.008: slower</td>');
+    expect(reactor).toContain('<td class="sig slower">p 0.008 slower</td>');
     expect(reactor).toContain('1.50× → 2.25× (+50.0%)');
     const raw = /<tr data-model="raw">(.*?)<\/tr>/.exec(section)![1]!;
-    expect(raw).toContain('<td>p 1.000: no significant change</td>');
-    expect(section).toMatch(/<tr data-model="lazy"><td class="name">lazy<\/td><td colspan="6">failed → failed<\/td>/);
+    expect(raw).toContain('<td title="no significant change">p 1.000</td>');
+    expect(section).toMatch(
+      /<tr data-model="lazy"><td class="name">lazy<\/td><td class="name" colspan="6">failed → failed<\/td>/,
+    );
     expect(renderHtml(after, { compareWith: report })).toContain(section);
   });
 
@@ -104,10 +106,18 @@ describe('the comparison', () => {
     expect(text).toMatch(/^raw +0\.100 s → 0\.100 s \(0\.0%\) +p 1\.000 /m);
   });
 
-  it('warns when the two runs cannot be compared', () => {
+  it('warns when the two runs cannot be compared, or have too few rounds to tell', () => {
     const unpinned = { ...after, quick: false, environment: { ...after.environment, pinning: undefined } };
     const section = comparisonSection(report, unpinned);
     expect(section).toContain('one run used --quick sizes and the other did not');
     expect(section).toContain('one run was pinned to cores and the other not');
+    expect(section).not.toContain('round(s) no change can reach');
+    // 5 rounds against 3 can still reach p = 2/56; 3 against 3 cannot.
+    expect(comparisonSection(report, { ...after, runs: 3 })).not.toContain('round(s) no change can reach');
+    const three = { ...after, runs: 3 };
+    expect(comparisonSection({ ...report, runs: 3 }, three)).toContain(
+      'with 3 and 3 round(s) no change can reach p ≤ 0.05 (the smallest p possible is 0.10)',
+    );
+    expect(renderComparison(three, { ...report, runs: 1 })).toContain('the smallest p possible is 0.50');
   });
 });

@@ -3,7 +3,7 @@
  * round against one, symmetry, and the normal approximation beyond the exact limit.
  */
 import { describe, expect, it } from 'vitest';
-import { rankSumTest } from './significance.ts';
+import { rankSumTest, smallestP } from './significance.ts';
 
 describe('rankSumTest', () => {
   it('gives the exact two-sided p of fully separated 5 against 5: 2 of the 252 splits', () => {
@@ -54,5 +54,13 @@ describe('rankSumTest', () => {
     const odd = Array.from({ length: 15 }, (_, i) => 2 * i + 1);
     const even = odd.map((value) => value + 1);
     expect(rankSumTest(odd, even)!.p).toBeGreaterThan(0.5);
+  });
+
+  it('knows the smallest p a pair of sample sizes allows: 4 against 4 can be significant, 3 against 4 cannot', () => {
+    expect(smallestP(4, 4)).toBeCloseTo(2 / 70, 12);
+    expect(smallestP(3, 4)).toBeCloseTo(2 / 35, 12);
+    expect(smallestP(1, 1)).toBe(1);
+    expect(smallestP(0, 5)).toBe(1);
+    expect(smallestP(5, 5)).toBe(rankSumTest([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])!.p);
   });
 });

@@ -31,6 +31,15 @@ function binomial(n: number, k: number): number {
   return Math.round(result);
 }
 
+/**
+ * The smallest two-sided p the test can give for samples of `n` and `m` values: every value of one
+ * below every value of the other. Above the significance level, no change can be called however
+ * large it is.
+ */
+export function smallestP(n: number, m: number): number {
+  return n < 1 || m < 1 ? 1 : Math.min(1, 2 / binomial(n + m, n));
+}
+
 /** Mid-ranks (1-based) of `values`: tied values share the mean of the ranks they span. */
 function midRanks(values: readonly number[]): number[] {
   const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
