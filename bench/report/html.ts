@@ -302,24 +302,36 @@ function drawBars(element, scenario, rows) {
   chart.resize();
 }
 
-/** One chart per contender, a row per task, a thin mark per chunk; zooming one zooms them all. */
-function drawTimelines(holder, scenario, rows, index) {
-  for (const element of holder.querySelectorAll('[data-chart]')) echarts.getInstanceByDom(element)?.dispose();
-  holder.replaceChildren();
+/**
+ * One chart per contender, a row per task, a thin mark per chunk; zooming one zooms them all. A
+ * timeline depends on nobody else's, so toggling a contender only hides or shows its own; each is
+ * drawn the first time it is shown (a hidden element has no size to draw in).
+ */
+function showTimelines(holder, scenario, shown, index) {
   const tasks = scenario.taskGroups.map((group, i) => 'task ' + (i + 1) + ' (' + group + ')');
   const every = scenario.rows.flatMap((row) => (row.timeline || []).map((e) => e.at));
   const maxAt = Math.ceil(Math.max(1, ...every, scenario.idealMs || 0) / 50) * 50;
-  for (const row of rows) {
-    if (!row.timeline) continue;
-    const caption = document.createElement('div');
-    caption.className = 'timeline-caption';
-    caption.textContent = labelOf(row) + ': ' + row.timeline.filter((e) => e.type === 'chunk').length + ' chunks';
-    const box = document.createElement('div');
-    box.className = 'timeline';
-    box.dataset.chart = '';
-    box.dataset.timeline = row.contender;
-    holder.append(caption, box);
+  scenario.rows.forEach((row, rowIndex) => {
+    if (row.status !== 'ok' || !row.timeline) return;
     const chunks = row.timeline.filter((e) => e.type === 'chunk');
+    let box = holder.querySelector('[data-row="' + rowIndex + '"]');
+    if (!box) {
+      const caption = document.createElement('div');
+      caption.className = 'timeline-caption';
+      caption.textContent = labelOf(row) + ': ' + chunks.length + ' chunks';
+      box = document.createElement('div');
+      box.className = 'timeline';
+      box.dataset.row = rowIndex;
+      box.dataset.timeline = row.contender;
+      holder.append(caption, box);
+    }
+    const visible = shown.includes(row.contender);
+    const wasHidden = box.hidden;
+    box.hidden = box.previousElementSibling.hidden = !visible;
+    if (!visible) return;
+    // Drawn already: only a chart coming back from hidden needs to take its size again.
+    if (echarts.getInstanceByDom(box)) return wasHidden ? echarts.getInstanceByDom(box).resize() : undefined;
+    box.dataset.chart = '';
     const chart = chartAt(box);
     chart.group = 'timelines-' + index;
     chart.setOption({
@@ -342,8 +354,8 @@ function drawTimelines(holder, scenario, rows, index) {
           : undefined,
       })),
     });
-  }
-  echarts.connect('timelines-' + index);
+    echarts.connect('timelines-' + index);
+  });
 }
 
 function drawScores(selection) {
@@ -358,8 +370,13 @@ function drawScores(selection) {
 function apply(selection) {
   for (const box of boxes('data-model')) box.checked = selection.models.includes(box.dataset.model);
   for (const box of boxes('data-scenario')) box.checked = selection.scenarios.includes(box.dataset.scenario);
-  for (const part of document.querySelectorAll('[data-scenario-section]'))
-    part.hidden = !selection.scenarios.includes(part.dataset.scenarioSection);
+  for (const part of document.querySelectorAll('[data-scenario-section]')) {
+    const show = selection.scenarios.includes(part.dataset.scenarioSection);
+    const reappears = part.hidden && show;
+    part.hidden = !show;
+    // The window may have changed size while the section was hidden (hidden charts are not resized).
+    if (reappears) for (const element of part.querySelectorAll('[data-chart]')) echarts.getInstanceByDom(element)?.resize();
+  }
   for (const row of document.querySelectorAll('tr[data-model]')) row.hidden = !selection.models.includes(row.dataset.model);
   report.scenarios.forEach((scenario, index) => {
     if (!selection.scenarios.includes(scenario.name)) return;
@@ -369,7 +386,7 @@ function apply(selection) {
     const rows = scenario.rows.filter((row) => row.status === 'ok' && selection.models.includes(row.contender));
     drawBars(document.getElementById('bars-' + index), scenario, rows);
     const holder = document.getElementById('timelines-' + index);
-    if (holder) drawTimelines(holder, scenario, rows, index);
+    if (holder) showTimelines(holder, scenario, selection.models, index);
   });
   drawScores(selection);
 }
@@ -407,7 +424,9 @@ report.micro.forEach((suite, index) => {
   });
 });
 window.addEventListener('resize', () => {
-  for (const element of document.querySelectorAll('[data-chart]')) echarts.getInstanceByDom(element)?.resize();
+  for (const element of document.querySelectorAll('[data-chart]')) {
+    if (element.offsetParent !== null) echarts.getInstanceByDom(element)?.resize();
+  }
 });
 `;
 

@@ -127,15 +127,33 @@ describe('the bench report in Chromium', () => {
     const classic = await factorCells(page, 0);
     expect(classic[0]!.slice(0, 2)).toEqual(['twisted', '1.00× [1.00–1.00]']);
     expect(classic.find(([model]) => model === 'lazy')![1]).toBe('1.50× [1.50–1.50]');
-    const timelines = (await charts(page)).filter((chart) => chart.id.startsWith('timeline:'));
-    expect(timelines.map((chart) => chart.id)).not.toContain('timeline:raw');
-    expect(timelines).toHaveLength(3);
+    const timelines = (await charts(page)).filter((chart) => chart.id.startsWith('timeline:') && chart.visible);
+    expect(timelines.map((chart) => chart.id).sort()).toEqual([
+      'timeline:blocking',
+      'timeline:lazy',
+      'timeline:reactor',
+    ]);
     expect(await page.$eval('#scenario-classic tr[data-model="raw"]', (row) => (row as HTMLElement).hidden)).toBe(true);
     expect(await page.$eval('#comparison tr[data-model="raw"]', (row) => (row as HTMLElement).hidden)).toBe(true);
     // And back: ticking it again empties the address and restores the chart.
     await page.click('input[data-model="raw"]');
     await page.waitForFunction(() => location.hash === '');
     expect(await yLabels(page, 'factor-chart-0')).toContain('raw');
+    // A scenario unticked: its section goes, and the scores rest on the others alone.
+    const counted = () =>
+      page.$eval('#score-table tr[data-model="twisted"]', (row) => [
+        row.children[2]!.textContent,
+        row.children[3]!.textContent,
+      ]);
+    expect(await counted()).toEqual(['2.00×', '2 × weight 1/2: classic, faults']);
+    await page.click('input[data-scenario="classic"]');
+    await page.waitForFunction(() => location.hash === '#scenarios=faults');
+    expect(await page.$eval('#scenario-classic', (part) => (part as HTMLElement).hidden)).toBe(true);
+    expect(await counted()).toEqual(['2.00×', '1 × weight 1/1: faults']);
+    expect(await yLabels(page, 'score-chart')).toEqual(['raw', 'reactor', 'twisted (peer)']);
+    await page.click('input[data-scenario="classic"]');
+    await page.waitForFunction(() => location.hash === '');
+    expect((await charts(page)).filter((chart) => !chart.visible)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -152,6 +170,13 @@ describe('the bench report in Chromium', () => {
       expect((await factorCells(page, 0)).map(([, text]) => text)).toEqual(['1.00× [1.00–1.00]', '1.33× [1.33–1.33]']);
       await page.reload({ waitUntil: 'load' });
     }
+    // A timeline hidden from the start is drawn when its contender is ticked.
+    expect(await page.$('[data-timeline="raw"][data-chart]')).toBeNull();
+    await page.click('input[data-model="raw"]');
+    await page.waitForFunction(() => location.hash === '#models=raw,reactor,lazy&scenarios=classic');
+    const raw = (await charts(page)).find((chart) => chart.id === 'timeline:raw');
+    expect(raw).toMatchObject({ drawn: true, visible: true });
+    expect(raw!.paths).toBeGreaterThan(3);
     expect(errors).toEqual([]);
   });
 
