@@ -309,8 +309,9 @@ function drawBars(element, scenario, rows) {
  */
 function showTimelines(holder, scenario, shown, index) {
   const tasks = scenario.taskGroups.map((group, i) => 'task ' + (i + 1) + ' (' + group + ')');
-  const every = scenario.rows.flatMap((row) => (row.timeline || []).map((e) => e.at));
-  const maxAt = Math.ceil(Math.max(1, ...every, scenario.idealMs || 0) / 50) * 50;
+  // One time axis for the scenario, so that timelines side by side compare (reduce: spreading thousands of events into Math.max could overflow the stack).
+  const latest = scenario.rows.reduce((most, row) => (row.timeline || []).reduce((m, e) => Math.max(m, e.at), most), scenario.idealMs || 1);
+  const maxAt = Math.ceil(latest / 50) * 50;
   scenario.rows.forEach((row, rowIndex) => {
     if (row.status !== 'ok' || !row.timeline) return;
     const chunks = row.timeline.filter((e) => e.type === 'chunk');
