@@ -37,7 +37,7 @@ export function workersModel({ threads }: WorkersModelOptions = {}): Model {
       'Real parallelism: each call starts a pool of worker threads (piscina), one per core, and every thread ' +
       'runs an event-loop client of its own that downloads, retries and analyses. The main thread only hands ' +
       'out addresses as slots free — the limit holds across all threads — turns the threads’ batched messages ' +
-      'into events and collects the results in input order; an abort is a message to every thread. Look at ' +
+      'into events and collects the results in input order; an abort is a flag in shared memory and a message to every thread. Look at ' +
       'what crosses between threads: only copies, so errors travel as records and are rebuilt.',
     clientFiles: ['workers/client.ts', 'workers/worker.ts'],
     runtimeFiles: [
@@ -116,7 +116,9 @@ async function getPoems(
   // result; events are delivered here, synchronously, at the time main hears of them.
   /** A task's result from its thread: its slot frees, and the next address goes out. */
   const settle = (task: number, result: PoemResult) => {
-    const session = owner.get(task) as Session;
+    const session = owner.get(task);
+    // A task already failed with its thread (see below) is not ended twice.
+    if (session === undefined) return;
     owner.delete(task);
     load.set(session, (load.get(session) as number) - 1);
     inFlight--;
