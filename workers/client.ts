@@ -19,7 +19,7 @@ import {
   PoetryError,
 } from '../poetry/contract.ts';
 import { poetryErrors } from '../poetry/errors.ts';
-import { type FromWorker, receiveError, type SessionOptions } from './messages.ts';
+import { type FromWorker, receiveError, type SessionOptions, sharedNow } from './messages.ts';
 import { openPool, type Session } from './pool.ts';
 
 /** How the model is built: how many threads each call starts. */
@@ -59,6 +59,15 @@ async function getPoems(
   const where = addresses.map(formatAddress);
   const results = new Array<PoemResult>(addresses.length);
   let received = 0;
+  /**
+   * An event's time on main's clock: when it happened in its thread, but never before the event
+   * delivered last — two threads' batches interleave here, and the events must not go back in time.
+   */
+  let lastAt = Number.NEGATIVE_INFINITY;
+  const timeOf = (sharedAt: number) => {
+    lastAt = Math.max(lastAt, sharedAt - performance.timeOrigin);
+    return lastAt;
+  };
 
   /** Ends task `task` with `result`; the caller's listener hears a failure main decided itself. */
   const end = (task: number, result: PoemResult) => {
@@ -68,7 +77,7 @@ async function getPoems(
   /** A task main fails itself, never handed out or lost with its thread. */
   const failHere = (task: number, error: PoetryError) => {
     const address = where[task - 1] as string;
-    onEvent?.({ type: 'failed', task, address, error, at: performance.now() });
+    onEvent?.({ type: 'failed', task, address, error, at: timeOf(sharedNow()) });
     end(task, { ok: false, address, error });
   };
 
@@ -113,7 +122,7 @@ async function getPoems(
 
   // #region collect
   // Each thread's messages come in the order it sent them, so a task's events come before its
-  // result; events are delivered here, synchronously, at the time main hears of them.
+  // result; events are delivered here, synchronously, stamped with when they happened in their thread.
   /** A task's result from its thread: its slot frees, and the next address goes out. */
   const settle = (task: number, result: PoemResult) => {
     const session = owner.get(task);
@@ -130,7 +139,6 @@ async function getPoems(
     if (message.type === 'ready') return;
     const { task } = message;
     const address = where[task - 1] as string;
-    const at = performance.now();
     switch (message.type) {
       case 'poem': {
         const { poem, transformError, analysis } = message;
@@ -145,11 +153,11 @@ async function getPoems(
       case 'failure':
         return settle(task, { ok: false, address, error: receiveError(message.error) });
       case 'failed':
-        return onEvent?.({ type: 'failed', task, address, error: receiveError(message.error), at });
+        return onEvent?.({ type: 'failed', task, address, error: receiveError(message.error), at: timeOf(message.at) });
       case 'connected':
-        return onEvent?.({ type: 'connected', task, address, at });
+        return onEvent?.({ type: 'connected', task, address, at: timeOf(message.at) });
       default:
-        return onEvent?.({ type: message.type, task, address, bytes: message.bytes, at });
+        return onEvent?.({ type: message.type, task, address, bytes: message.bytes, at: timeOf(message.at) });
     }
   };
   // #endregion

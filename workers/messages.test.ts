@@ -2,11 +2,11 @@
  * What crosses between main and a worker: a `PoetryError` through a real `MessageChannel` (the
  * structured clone drops its class and its code; the record keeps them), and the outbox's batches.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PoetryError } from '../poetry/contract.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
-import { type FromWorker, Outbox, receiveError, sendError } from './messages.ts';
+import { type FromWorker, Outbox, receiveError, sendError, sharedNow } from './messages.ts';
 
 const ports: MessagePort[] = [];
 afterEach(() => {
@@ -52,26 +52,46 @@ describe('errors across a thread boundary', () => {
   });
 });
 
+describe('the clock every thread shares', () => {
+  it('a time taken in a worker thread is never later than main’s when it arrives', async () => {
+    // Each thread's performance.now() counts from its own start; timeOrigin + now() is one clock.
+    const code =
+      "const { parentPort } = require('node:worker_threads');" +
+      'const times = [];' +
+      'const tick = () => { times.push(performance.timeOrigin + performance.now());' +
+      ' if (times.length < 20) setTimeout(tick, 5); else parentPort.postMessage(times); };' +
+      'tick();';
+    const thread = new Worker(code, { eval: true });
+    const times = await new Promise<number[]>((resolve) => thread.once('message', resolve));
+    const arrived = sharedNow();
+    await new Promise((resolve) => thread.once('exit', resolve));
+    expect(times).toHaveLength(20);
+    for (const time of times) expect(time).toBeLessThanOrEqual(arrived);
+    // And they go forward, as one clock does.
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+});
+
 describe('Outbox', () => {
   it('sends what one turn gathered as one batch, in order, on the next turn', async () => {
     const { port1, port2 } = channel();
     const batches: FromWorker[][] = [];
     port2.on('message', (batch: FromWorker[]) => batches.push(batch));
     const outbox = new Outbox(port1);
-    outbox.send({ type: 'connected', task: 1 });
-    outbox.send({ type: 'chunk', task: 1, bytes: 10 });
-    outbox.send({ type: 'chunk', task: 2, bytes: 20 });
+    outbox.send({ type: 'connected', task: 1, at: 1 });
+    outbox.send({ type: 'chunk', task: 1, bytes: 10, at: 2 });
+    outbox.send({ type: 'chunk', task: 2, bytes: 20, at: 3 });
     // The first batch went out in the turn after the sends, so this one is a batch of its own.
     await new Promise((resolve) => setImmediate(resolve));
-    outbox.send({ type: 'done', task: 1, bytes: 10 });
+    outbox.send({ type: 'done', task: 1, bytes: 10, at: 4 });
     await vi.waitFor(() => expect(batches.length).toBe(2));
     expect(batches).toEqual([
       [
-        { type: 'connected', task: 1 },
-        { type: 'chunk', task: 1, bytes: 10 },
-        { type: 'chunk', task: 2, bytes: 20 },
+        { type: 'connected', task: 1, at: 1 },
+        { type: 'chunk', task: 1, bytes: 10, at: 2 },
+        { type: 'chunk', task: 2, bytes: 20, at: 3 },
       ],
-      [{ type: 'done', task: 1, bytes: 10 }],
+      [{ type: 'done', task: 1, bytes: 10, at: 4 }],
     ]);
   });
 
@@ -80,12 +100,12 @@ describe('Outbox', () => {
     const batches: FromWorker[][] = [];
     port2.on('message', (batch: FromWorker[]) => batches.push(batch));
     const outbox = new Outbox(port1);
-    outbox.send({ type: 'connected', task: 3 });
+    outbox.send({ type: 'connected', task: 3, at: 5 });
     outbox.flush();
     expect(process.getActiveResourcesInfo()).not.toContain('Immediate');
     outbox.flush();
-    outbox.send({ type: 'connected', task: 4 });
+    outbox.send({ type: 'connected', task: 4, at: 6 });
     await vi.waitFor(() => expect(batches.length).toBe(2));
-    expect(batches).toEqual([[{ type: 'connected', task: 3 }], [{ type: 'connected', task: 4 }]]);
+    expect(batches).toEqual([[{ type: 'connected', task: 3, at: 5 }], [{ type: 'connected', task: 4, at: 6 }]]);
   });
 });

@@ -51,13 +51,17 @@ export interface SentError {
   readonly cause?: { readonly message: string; readonly code?: string };
 }
 
-/** Worker to main: that the session listens, progress (without address and time, which main adds), results. */
+/**
+ * Worker to main: that the session listens, progress (without the address, which main adds), and
+ * results. An event's `at` is when it happened in its thread, as `performance.timeOrigin + now()`:
+ * each thread's `performance.now()` counts from its own start, their sum is one clock for all.
+ */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'connected'; readonly task: number }
-  | { readonly type: 'chunk'; readonly task: number; readonly bytes: number }
-  | { readonly type: 'done'; readonly task: number; readonly bytes: number }
-  | { readonly type: 'failed'; readonly task: number; readonly error: SentError }
+  | { readonly type: 'connected'; readonly task: number; readonly at: number }
+  | { readonly type: 'chunk'; readonly task: number; readonly bytes: number; readonly at: number }
+  | { readonly type: 'done'; readonly task: number; readonly bytes: number; readonly at: number }
+  | { readonly type: 'failed'; readonly task: number; readonly error: SentError; readonly at: number }
   | {
       readonly type: 'poem';
       readonly task: number;
@@ -66,6 +70,11 @@ export type FromWorker =
       readonly analysis?: PoemAnalysis;
     }
   | { readonly type: 'failure'; readonly task: number; readonly error: SentError };
+
+/** Now, on the clock every thread shares (milliseconds since the epoch, fractional). */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** `error` as a plain record that survives the structured clone. */
 export function sendError(error: PoetryError): SentError {

@@ -12,7 +12,7 @@ import { type FetchedPoem, fetchPoem } from '../baselines/download.ts';
 import { analysePoem, type PoemAnalysis } from '../poetry/analyse.ts';
 import type { Address, PoetryEvent } from '../poetry/contract.ts';
 import { poetryErrors, toPoetryError } from '../poetry/errors.ts';
-import { type FromWorker, Outbox, type SessionStart, sendError, type ToWorker } from './messages.ts';
+import { type FromWorker, Outbox, type SessionStart, sendError, sharedNow, type ToWorker } from './messages.ts';
 import { TurnQueue } from './turns.ts';
 
 // #uses connect: Connection.open (baselines/download.ts)
@@ -44,21 +44,23 @@ export function session({ port, options }: SessionStart): Promise<void> {
   const forward = (event: PoetryEvent, finished: { bytes: number }): void => {
     if (event.type === 'done') finished.bytes = event.bytes;
     else if (!events) return;
-    else if (event.type === 'connected') outbox.send({ type: 'connected', task: event.task });
-    else if (event.type === 'chunk') outbox.send({ type: 'chunk', task: event.task, bytes: event.bytes });
+    else if (event.type === 'connected')
+      outbox.send({ type: 'connected', task: event.task, at: performance.timeOrigin + event.at });
+    else if (event.type === 'chunk')
+      outbox.send({ type: 'chunk', task: event.task, bytes: event.bytes, at: performance.timeOrigin + event.at });
   };
 
   // #region fail
   // The error crosses to main as a record: the structured clone would drop its code and address.
   const fail = (task: number, address: Address, error: unknown): void => {
     const sent = sendError(toPoetryError(error, address));
-    if (events) outbox.send({ type: 'failed', task, error: sent });
+    if (events) outbox.send({ type: 'failed', task, error: sent, at: sharedNow() });
     outbox.send({ type: 'failure', task, error: sent });
   };
   // #endregion
 
   const succeed = (task: number, { poem, transformError }: FetchedPoem, bytes: number, analysis?: PoemAnalysis) => {
-    if (events) outbox.send({ type: 'done', task, bytes });
+    if (events) outbox.send({ type: 'done', task, bytes, at: sharedNow() });
     const transformFailed = transformError && { transformError: sendError(transformError) };
     outbox.send({ type: 'poem', task, poem, ...transformFailed, ...(analysis && { analysis }) });
   };
