@@ -34,7 +34,7 @@ import {
   peers,
   readPeerDocument,
 } from './peers/peers.ts';
-import { choosePinning, type Pinning, pinnedArgv } from './pinning.ts';
+import { choosePinning, clientCoreFor, clientCoresNote, type Pinning, pinnedArgv } from './pinning.ts';
 import { planRun, type RunPlan, scenarioFigures, verifyRun } from './plan.ts';
 import { type Goal, type ScenarioSpec, scenarioSpecs } from './scenarios.ts';
 import type { ServersReady } from './server-process.ts';
@@ -641,7 +641,10 @@ async function runScenario(
       running.map((contender) => [contender.name, new Map()]),
     );
     const timeoutMs = Math.max(options.quick ? 20_000 : 60_000, (plan.idealMs ?? 0) * 20);
-    const setting: RunSetting = { spec, plan, workDir, timeoutMs, options, core: pinning.clientCore };
+    const core = clientCoreFor(pinning, spec.clientCores);
+    const coresNote = clientCoresNote(pinning, spec.clientCores);
+    if (coresNote !== undefined) progress.note(`${spec.name}: ${coresNote}`);
+    const setting: RunSetting = { spec, plan, workDir, timeoutMs, options, core };
     for (let run = 1; run <= options.runs; run++) {
       for (const contender of running) {
         const serverCpuBefore = await servers.cpuMs();
