@@ -5,10 +5,10 @@
  *
  * It loads the session (`worker.ts`) through tsx's CommonJS API, scoped to a namespace of its own:
  * a `require` hook inside this thread. tsx's ESM API (`tsx/esm/api`) would do too, but on Node 20
- * its `module.register` starts one more thread per worker for the loader hooks, and measured
- * (workers/README.md, Cost) that doubled a worker's start-up. The pool starts the thread with no
- * `execArgv`, so a main thread run under `tsx` or `node --import tsx` does not make each worker
- * load tsx twice.
+ * its `module.register` starts one more thread per worker for the loader hooks, and it was the
+ * slower of the two in the one comparison made (workers/README.md, Cost). The pool starts the
+ * thread with no `execArgv`, so a main thread run under `tsx` or `node --import tsx` does not make
+ * each worker load tsx twice.
  */
 import { register } from 'tsx/cjs/api';
 
