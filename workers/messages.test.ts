@@ -62,9 +62,11 @@ describe('the clock every thread shares', () => {
       ' if (times.length < 20) setTimeout(tick, 5); else parentPort.postMessage(times); };' +
       'tick();';
     const thread = new Worker(code, { eval: true });
+    // Listened for before anything is awaited: the thread may end as soon as it has posted.
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
     const times = await new Promise<number[]>((resolve) => thread.once('message', resolve));
     const arrived = sharedNow();
-    await new Promise((resolve) => thread.once('exit', resolve));
+    await exited;
     expect(times).toHaveLength(20);
     for (const time of times) expect(time).toBeLessThanOrEqual(arrived);
     // And they go forward, as one clock does.
