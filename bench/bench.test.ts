@@ -50,9 +50,25 @@ function benchLeftovers(tmp: string): string[] {
 
 describe('a quick run of every registered model', () => {
   let report: BenchReport;
+  const progress: string[] = [];
   beforeAll(async () => {
-    report = await runBench({ quick: true, runs: 1, scenarios: ['classic', 'faults'], micro: false });
+    report = await runBench({
+      quick: true,
+      runs: 1,
+      scenarios: ['classic', 'faults'],
+      micro: false,
+      progress: (line) => progress.push(line),
+    });
   }, 120_000);
+
+  it('warms each scenario’s servers with a run of raw that is not counted, before round 1', () => {
+    for (const name of ['classic', 'faults']) {
+      const warmUp = progress.findIndex((line) => line.includes(`[${name}] warm-up run of raw, not counted`));
+      const firstRun = progress.findIndex((line) => line.includes(`[${name}] raw run 1/1`));
+      expect(warmUp).toBeGreaterThanOrEqual(0);
+      expect(firstRun).toBeGreaterThan(warmUp);
+    }
+  });
 
   it('has a row for the raw baseline and every registered model in each scenario, and every result verifies', () => {
     expect(report.scenarios.map((scenario) => scenario.name)).toEqual(['classic', 'faults']);
