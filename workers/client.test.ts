@@ -5,52 +5,21 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Address, PoemResult } from '../poetry/contract.ts';
+import { World } from '../harness/conformance/world.ts';
+import type { PoemResult } from '../poetry/contract.ts';
 import { activeResources, leaksSince } from '../poetry/leaks.ts';
 import { poems } from '../poetry/poems/index.ts';
-import { type PoetryServer, refusingAddress, startSlowServer } from '../poetry/servers/index.ts';
-import { startServer } from '../poetry/servers/server.ts';
+import { refusingAddress } from '../poetry/servers/index.ts';
 import { workersModel } from './client.ts';
 
 const kettle = poems.kettle.text;
 const osThreads = () => readdirSync('/proc/self/task').length;
 
-let servers: PoetryServer[] = [];
+let world = new World();
 afterEach(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  servers = [];
+  await world.close();
+  world = new World();
 });
-
-/**
- * A server that holds each connection `holdSeconds` before sending the poem and counts how many it
- * serves at once; a connection stops counting when its last byte is sent (not when its close is
- * seen, which a reconnect in the same turn can overtake).
- */
-async function gauge(holdSeconds: number): Promise<{ address: Address; most: () => number }> {
-  let serving = 0;
-  let most = 0;
-  const server = await startServer({
-    kind: 'slow',
-    serve(connection) {
-      serving += 1;
-      most = Math.max(most, serving);
-      let counted = true;
-      const stop = () => {
-        if (counted) serving -= 1;
-        counted = false;
-      };
-      connection.socket.once('close', stop);
-      connection.after(holdSeconds, () =>
-        connection.sendAll(Buffer.from(kettle), () => {
-          stop();
-          connection.finish();
-        }),
-      );
-    },
-  });
-  servers.push(server);
-  return { address: server.address, most: () => most };
-}
 
 const poemsOf = (results: readonly PoemResult[]) =>
   results.map((result) => (result.ok ? result.poem : result.error.code));
@@ -63,11 +32,12 @@ describe('the limit across threads', () => {
   ])(
     '$threads threads, at most $concurrency in flight: never more, and the limit kept full',
     async ({ threads, concurrency }) => {
-      const shared = await gauge(0.15);
+      // Counted at the server, from accept to its last byte sent (the conformance suite's gauge).
+      const shared = await world.gauge(kettle, 0.15);
       const addresses = Array.from({ length: 7 }, () => shared.address);
       const results = await workersModel({ threads }).getPoems(addresses, { concurrency });
       expect(poemsOf(results)).toEqual(addresses.map(() => kettle));
-      expect(shared.most()).toBe(concurrency);
+      expect(shared.maxServing).toBe(concurrency);
     },
   );
 });
@@ -75,8 +45,7 @@ describe('the limit across threads', () => {
 describe('no thread outlives a call', () => {
   it('after poems, after failures and after a cancel, the process has the threads it had before', async () => {
     const model = workersModel({ threads: 2 });
-    const slow = await startSlowServer({ poem: poems['night-ferry'].text, numBytes: 10, delay: 0.01 });
-    servers.push(slow);
+    const slow = await world.slow({ poem: poems['night-ferry'].text, numBytes: 10, delay: 0.01 });
     const refused = await refusingAddress();
     // A first call warms up whatever Node starts once per process and keeps.
     await model.getPoems([refused]);
