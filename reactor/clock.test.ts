@@ -3,7 +3,9 @@
  * ordering, cancel, reset, delay, and what happens to errors.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../poetry/random.ts';
 import { AlreadyCalledError, AlreadyCancelledError, Clock } from './clock.ts';
+import type { DelayedCall } from './interfaces.ts';
 
 describe('Clock', () => {
   it('runs delayed calls in due order, and calls due at the same time in the order they were made', () => {
@@ -119,6 +121,69 @@ describe('Clock', () => {
     clock.advance(2000);
     expect(ran).toEqual(expected.map((e) => e.i));
     expect(clock.getDelayedCalls()).toEqual([]);
+  });
+
+  it('never runs a cancelled call, and keeps due order when the heap drops its cancelled calls (random schedules; calls that cancel others)', () => {
+    const random = seededRandom(14);
+    const clock = new Clock();
+    // The real calls by id, and a reference of when each live one is due.
+    const handles = new Map<number, DelayedCall>();
+    const due = new Map<number, { time: number; order: number }>();
+    const ran: number[] = [];
+    const expected: number[] = [];
+    // Every fifth call cancels the three made just before it, while the clock is running.
+    const victimsOf = (id: number) => (id % 5 === 0 ? [id - 1, id - 2, id - 3] : []);
+    const cancel = (id: number) => {
+      handles.get(id)?.cancel();
+      handles.delete(id);
+    };
+    let now = 0;
+    let made = 0;
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 100; i++) {
+        const id = made++;
+        const delay = Math.floor(random() * 50);
+        handles.set(
+          id,
+          clock.callLater(delay, () => {
+            ran.push(id);
+            handles.delete(id);
+            for (const victim of victimsOf(id)) cancel(victim);
+          }),
+        );
+        due.set(id, { time: now + delay, order: id });
+      }
+      // Most are cancelled, so the heap is more than half cancelled calls and is rebuilt.
+      for (const id of [...handles.keys()]) {
+        if (random() < 0.6) {
+          cancel(id);
+          due.delete(id);
+        }
+      }
+      const step = Math.floor(random() * 20);
+      now += step;
+      for (;;) {
+        let first: [number, { time: number; order: number }] | undefined;
+        for (const entry of due) {
+          const [, call] = entry;
+          if (call.time > now) continue;
+          if (
+            first === undefined ||
+            call.time < first[1].time ||
+            (call.time === first[1].time && call.order < first[1].order)
+          )
+            first = entry;
+        }
+        if (first === undefined) break;
+        expected.push(first[0]);
+        due.delete(first[0]);
+        for (const victim of victimsOf(first[0])) due.delete(victim);
+      }
+      clock.advance(step);
+      expect(ran).toEqual(expected);
+      expect(clock.getDelayedCalls()).toHaveLength(handles.size);
+    }
+    expect(ran.length).toBeGreaterThan(500);
   });
 
   it('refuses a negative delay and a non-function', () => {

@@ -3,6 +3,11 @@
  * `callLater` in a heap ordered by due time (and by scheduling order among calls due at the same
  * time) and runs the due ones when asked; it reads "now" from a time source it is given.
  *
+ * A cancelled call stays in the heap, marked, as in Twisted's reactor: most delayed calls are
+ * cancelled (every connect has a timeout that a completed connect cancels), and taking each one
+ * out at once costs a sift through the heap per cancel. Marked calls are skipped when they come
+ * due, and the heap is rebuilt without them once they are more than half of it.
+ *
  * The real reactor builds its scheduler on the monotonic clock; the test `Clock` (Twisted's
  * `task.Clock`) builds the same scheduler on a number that only moves when a test calls
  * `advance`. So a test that advances a fake clock runs exactly the code production runs.
@@ -24,7 +29,7 @@ class ScheduledCall implements DelayedCall {
   time: number;
   /** When it was scheduled (or last moved), among all calls of its scheduler: breaks ties of `time`. */
   order: number;
-  /** Where it sits in its scheduler's heap while pending, so a cancel or a move finds it at once. */
+  /** Where it sits in its scheduler's heap while pending, so a move finds it at once. */
   index = -1;
   readonly #scheduler: Scheduler;
   readonly fn: (...args: unknown[]) => unknown;
@@ -49,7 +54,7 @@ class ScheduledCall implements DelayedCall {
   cancel(): void {
     this.#checkPending('cancel');
     this.state = 'cancelled';
-    this.#scheduler.forget(this);
+    this.#scheduler.noteCancelled();
   }
 
   reset(seconds: number): void {
@@ -83,6 +88,8 @@ function earlier(a: ScheduledCall, b: ScheduledCall): boolean {
 export class Scheduler implements ReactorTime {
   readonly #now: () => number;
   readonly #heap: ScheduledCall[] = [];
+  /** Cancelled calls still in the heap. */
+  #cancelled = 0;
   #order = 0;
   /** Told whenever a call is scheduled or moved, so a reactor that is waiting can shorten its wait. */
   onScheduled: (() => void) | undefined;
@@ -113,10 +120,13 @@ export class Scheduler implements ReactorTime {
   }
 
   getDelayedCalls(): readonly DelayedCall[] {
-    return this.#heap.slice();
+    return this.#heap.filter((call) => call.state === 'pending');
   }
 
-  /** Seconds until the next call is due (0 if one is overdue), or `null` when nothing is scheduled. */
+  /**
+   * Seconds until the next call is due (0 if one is overdue), or `null` when nothing is scheduled.
+   * A cancelled call still in the heap counts: at worst the reactor wakes once too early.
+   */
   timeUntilNextCall(): number | null {
     const next = this.#heap[0];
     return next === undefined ? null : Math.max(0, next.time - this.seconds());
@@ -132,7 +142,13 @@ export class Scheduler implements ReactorTime {
     const now = this.seconds();
     const lastOrder = this.#order;
     let ran = 0;
-    for (let next = heap[0]; next && next.time <= now && next.order < lastOrder; next = heap[0]) {
+    for (let next = heap[0]; next && next.time <= now; next = heap[0]) {
+      if (next.state === 'cancelled') {
+        this.#remove(next);
+        this.#cancelled -= 1;
+        continue;
+      }
+      if (next.order >= lastOrder) break;
       this.#remove(next);
       next.state = 'called';
       ran += 1;
@@ -148,8 +164,24 @@ export class Scheduler implements ReactorTime {
   }
 
   /** @internal used by `DelayedCall.cancel`. */
-  forget(call: ScheduledCall): void {
-    this.#remove(call);
+  noteCancelled(): void {
+    this.#cancelled += 1;
+    if (this.#cancelled > 50 && this.#cancelled * 2 > this.#heap.length) this.#dropCancelled();
+  }
+
+  /** Rebuilds the heap, in place, from its pending calls. */
+  #dropCancelled(): void {
+    const heap = this.#heap;
+    let pending = 0;
+    for (const call of heap) {
+      if (call.state !== 'pending') continue;
+      heap[pending] = call;
+      call.index = pending;
+      pending += 1;
+    }
+    heap.length = pending;
+    for (let at = (pending >> 1) - 1; at >= 0; at--) this.#siftDown(at);
+    this.#cancelled = 0;
   }
 
   /** @internal used by `DelayedCall.reset`/`delay`: it now counts as scheduled last among calls due then. */
