@@ -539,8 +539,10 @@ function deliver(p: Proc, message: unknown): void {
       return;
     }
   }
-  if (p.mailbox === null) p.mailbox = [];
-  p.mailbox.push(message);
+  // A mailbox's first message makes it at its exact size: `push` onto an empty array reserves room
+  // for sixteen more, and most mailboxes never hold more than one waiting message.
+  if (p.mailbox === null) p.mailbox = [message];
+  else p.mailbox.push(message);
 }
 
 function wake(p: Proc, value: unknown): void {

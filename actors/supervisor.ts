@@ -87,6 +87,9 @@ type Request =
   | { readonly op: 'terminateChild' | 'restartChild' | 'deleteChild'; readonly child: string | Pid }
   | { readonly op: 'whichChildren' };
 
+/** A child started with no extra arguments; shared, never changed. */
+const noArgs: readonly unknown[] = Object.freeze([]);
+
 /** The supervisor's body: `spawnLink(() => supervisor(flags, specs))`, or a child spec's `start`. */
 export function supervisor(flags: SupervisorFlags, specs: readonly ChildSpec[]): ProcessBody {
   return new Supervisor(flags, specs).run();
@@ -116,13 +119,13 @@ class Supervisor {
     trapExits(true);
     if (this.#strategy !== 'simple_one_for_one') {
       for (const spec of this.#specs) {
-        const started = this.#start(spec, []);
+        const started = this.#start(spec, noArgs);
         if ('error' in started) {
           yield* this.#stopAll();
           exit({ shutdown: { failedToStartChild: spec.id, reason: started.error } });
         }
         if (started.pid !== undefined || (spec.restart ?? 'permanent') !== 'temporary') {
-          this.#children.push({ spec, args: [], pid: started.pid });
+          this.#add({ spec, args: noArgs, pid: started.pid });
         }
       }
     }
@@ -167,6 +170,15 @@ class Supervisor {
       if (ids.has(spec.id)) throw new ActorError('duplicate_child_name', `two child specs named ${spec.id}`);
       ids.add(spec.id);
     }
+  }
+
+  /**
+   * A supervisor per download has one child: its list is made at its exact size, since `push` onto
+   * an empty array reserves room for sixteen more.
+   */
+  #add(child: Child): void {
+    if (this.#children.length === 0) this.#children = [child];
+    else this.#children.push(child);
   }
 
   #childWithPid(pid: Pid | undefined): Child | undefined {
@@ -307,11 +319,11 @@ class Supervisor {
       if (spec === undefined) return fail('missing_spec');
       const existing = simple ? undefined : this.#children.find((c) => c.spec.id === spec.id);
       if (existing) return fail(existing.pid ? { alreadyStarted: existing.pid } : 'already_present');
-      const args = simple ? (request.args ?? []) : [];
+      const args = simple ? (request.args ?? noArgs) : noArgs;
       const started = this.#start(spec, args);
       if ('error' in started) return fail(started.error);
       if (started.pid !== undefined || (!simple && (spec.restart ?? 'permanent') !== 'temporary')) {
-        this.#children.push({ spec, args, pid: started.pid });
+        this.#add({ spec, args, pid: started.pid });
       }
       return answer({ ok: true, value: started.pid });
     }
