@@ -2,6 +2,8 @@
  * The test `Clock` and, through it, the `Scheduler` every reactor uses for `callLater`:
  * ordering, cancel, reset, delay, and what happens to errors.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../poetry/random.ts';
 import { AlreadyCalledError, AlreadyCancelledError, Clock } from './clock.ts';
@@ -184,6 +186,37 @@ describe('Clock', () => {
       expect(clock.getDelayedCalls()).toHaveLength(handles.size);
     }
     expect(ran.length).toBeGreaterThan(500);
+  });
+
+  it('a cancelled call still in the heap lets go of its function and arguments (a real collection, in a child with --expose-gc)', async () => {
+    const clockModule = fileURLToPath(new URL('./clock.ts', import.meta.url));
+    // Ten cancels leave the heap unswept; what each call would have used must still be collectable.
+    const program = `
+      const { Clock } = await import(${JSON.stringify(clockModule)});
+      const clock = new Clock();
+      const refs = [];
+      // In a function of its own, so no variable of this frame still holds the last one made.
+      (() => {
+        for (let i = 0; i < 10; i++) {
+          const connection = { i };
+          const closure = () => connection;
+          refs.push(new WeakRef(connection), new WeakRef(closure));
+          clock.callLater(30, closure, connection).cancel();
+        }
+      })();
+      const kept = clock.callLater(30, () => {});
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 10)); }
+      process.stdout.write(JSON.stringify({ alive: refs.filter((ref) => ref.deref() !== undefined).length, pending: clock.getDelayedCalls().length, keptActive: kept.active() }));
+    `;
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program],
+        { timeout: 30_000 },
+        (error, out, stderr) => (error ? reject(new Error(`child failed: ${error.message}\n${stderr}`)) : resolve(out)),
+      );
+    });
+    expect(JSON.parse(stdout)).toEqual({ alive: 0, pending: 1, keptActive: true });
   });
 
   it('refuses a negative delay and a non-function', () => {

@@ -24,6 +24,10 @@ export class AlreadyCancelledError extends Error {
 
 type CallState = 'pending' | 'called' | 'cancelled';
 
+/** What a cancelled call holds instead of its function and arguments. */
+const nothing = (): void => {};
+const noArguments: readonly unknown[] = Object.freeze([]);
+
 class ScheduledCall implements DelayedCall {
   state: CallState = 'pending';
   time: number;
@@ -32,8 +36,8 @@ class ScheduledCall implements DelayedCall {
   /** Where it sits in its scheduler's heap while pending, so a move finds it at once. */
   index = -1;
   readonly #scheduler: Scheduler;
-  readonly fn: (...args: unknown[]) => unknown;
-  readonly args: readonly unknown[];
+  fn: (...args: unknown[]) => unknown;
+  args: readonly unknown[];
 
   constructor(scheduler: Scheduler, time: number, order: number, fn: (...args: unknown[]) => unknown, args: unknown[]) {
     this.#scheduler = scheduler;
@@ -54,6 +58,9 @@ class ScheduledCall implements DelayedCall {
   cancel(): void {
     this.#checkPending('cancel');
     this.state = 'cancelled';
+    // It may wait in the heap a while: it lets go of what it would have called, and with what.
+    this.fn = nothing;
+    this.args = noArguments;
     this.#scheduler.noteCancelled();
   }
 
