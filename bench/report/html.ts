@@ -390,6 +390,9 @@ function apply(selection) {
     if (holder) showTimelines(holder, scenario, selection.models, index);
   });
   drawScores(selection);
+  // The address the page has drawn: the redraw follows a change of address on its event, a moment
+  // after the address itself has changed, and this says when it is done.
+  document.body.dataset.shown = location.hash;
 }
 
 /** The ticked boxes become the address; the address changing redraws (so a link and Back work too). */

@@ -44,6 +44,11 @@ afterAll(async () => {
   }
 });
 
+/** Waits until the address is `hash` and the page has redrawn for it (the redraw comes on `hashchange`). */
+async function drawnFor(page: Page, hash: string): Promise<void> {
+  await page.waitForFunction((wanted) => location.hash === wanted && document.body.dataset.shown === wanted, {}, hash);
+}
+
 async function open(hash = ''): Promise<OpenedPage> {
   const one = await browser.openPage(`${pathToFileURL(file).href}${hash}`);
   opened.push(one);
@@ -119,8 +124,7 @@ describe('the bench report in Chromium', () => {
     const { page, errors } = await open();
     expect(await yLabels(page, 'factor-chart-0')).toContain('raw');
     await page.click('input[data-model="raw"]');
-    await page.waitForFunction(() => location.hash !== '');
-    expect(await page.evaluate(() => location.hash)).toBe('#models=blocking,reactor,lazy,twisted');
+    await drawnFor(page, '#models=blocking,reactor,lazy,twisted');
     expect(await yLabels(page, 'factor-chart-0')).toEqual(['twisted (peer)', 'reactor', 'lazy', 'blocking']);
     expect(await yLabels(page, 'score-chart')).not.toContain('raw');
     // Without raw the fastest shown in classic is twisted (2× raw), so lazy (3× raw) is 1.5×.
@@ -137,7 +141,7 @@ describe('the bench report in Chromium', () => {
     expect(await page.$eval('#comparison tr[data-model="raw"]', (row) => (row as HTMLElement).hidden)).toBe(true);
     // And back: ticking it again empties the address and restores the chart.
     await page.click('input[data-model="raw"]');
-    await page.waitForFunction(() => location.hash === '');
+    await drawnFor(page, '');
     expect(await yLabels(page, 'factor-chart-0')).toContain('raw');
     // A scenario unticked: its section goes, and the scores rest on the others alone.
     const counted = () =>
@@ -147,12 +151,12 @@ describe('the bench report in Chromium', () => {
       ]);
     expect(await counted()).toEqual(['2.00×', '2 × weight 1/2: classic, faults']);
     await page.click('input[data-scenario="classic"]');
-    await page.waitForFunction(() => location.hash === '#scenarios=faults');
+    await drawnFor(page, '#scenarios=faults');
     expect(await page.$eval('#scenario-classic', (part) => (part as HTMLElement).hidden)).toBe(true);
     expect(await counted()).toEqual(['2.00×', '1 × weight 1/1: faults']);
     expect(await yLabels(page, 'score-chart')).toEqual(['raw', 'reactor', 'twisted (peer)']);
     await page.click('input[data-scenario="classic"]');
-    await page.waitForFunction(() => location.hash === '');
+    await drawnFor(page, '');
     expect((await charts(page)).filter((chart) => !chart.visible)).toEqual([]);
     expect(errors).toEqual([]);
   });
@@ -173,7 +177,7 @@ describe('the bench report in Chromium', () => {
     // A timeline hidden from the start is drawn when its contender is ticked.
     expect(await page.$('[data-timeline="raw"][data-chart]')).toBeNull();
     await page.click('input[data-model="raw"]');
-    await page.waitForFunction(() => location.hash === '#models=raw,reactor,lazy&scenarios=classic');
+    await drawnFor(page, '#models=raw,reactor,lazy&scenarios=classic');
     const raw = (await charts(page)).find((chart) => chart.id === 'timeline:raw');
     expect(raw).toMatchObject({ drawn: true, visible: true });
     expect(raw!.paths).toBeGreaterThan(3);
