@@ -2,12 +2,12 @@
  * The test `Clock` and, through it, the `Scheduler` every reactor uses for `callLater`:
  * ordering, cancel, reset, delay, and what happens to errors.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../poetry/random.ts';
 import { AlreadyCalledError, AlreadyCancelledError, Clock } from './clock.ts';
 import type { DelayedCall } from './interfaces.ts';
+import { runCollecting } from './test-collect.ts';
 
 describe('Clock', () => {
   it('runs delayed calls in due order, and calls due at the same time in the order they were made', () => {
@@ -208,14 +208,7 @@ describe('Clock', () => {
       for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 10)); }
       process.stdout.write(JSON.stringify({ alive: refs.filter((ref) => ref.deref() !== undefined).length, pending: clock.getDelayedCalls().length, keptActive: kept.active() }));
     `;
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program],
-        { timeout: 30_000 },
-        (error, out, stderr) => (error ? reject(new Error(`child failed: ${error.message}\n${stderr}`)) : resolve(out)),
-      );
-    });
+    const { stdout } = await runCollecting(program);
     expect(JSON.parse(stdout)).toEqual({ alive: 0, pending: 1, keptActive: true });
   });
 

@@ -3,9 +3,9 @@
  * garbage collection, so each scenario runs in a child Node with `--expose-gc`: it builds some
  * Deferreds, drops them, collects, and prints what the reporter received.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCollecting } from './test-collect.ts';
 
 const deferModule = fileURLToPath(new URL('./defer.ts', import.meta.url));
 
@@ -30,17 +30,7 @@ function reportsAfterCollecting(
     for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 10)); }
     process.stdout.write(JSON.stringify(reports));
   `;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program],
-      { timeout: 30_000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`child failed: ${error.message}\n${stderr}`));
-        else resolve({ reports: JSON.parse(stdout) as Report[], stderr });
-      },
-    );
-  });
+  return runCollecting(program).then(({ stdout, stderr }) => ({ reports: JSON.parse(stdout) as Report[], stderr }));
 }
 
 describe('5. unhandled errors', () => {
